@@ -1,0 +1,154 @@
+"""The operations console for transactions: triage, retry now, resolve with a reason."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.shortcuts import render
+
+from .models import InvalidTransition, RetryPolicy, SyncTransaction, TransactionEvent
+from .services import replay_transaction, resolve_transaction
+
+
+class TransactionEventInline(admin.TabularInline):
+    """Read-only: events are append-only, even here."""
+
+    model = TransactionEvent
+    extra = 0
+    can_delete = False
+    fields = (
+        "at",
+        "kind",
+        "from_state",
+        "to_state",
+        "attempt",
+        "duration_ms",
+        "actor",
+        "message",
+        "excerpt",
+    )
+    readonly_fields = fields
+    ordering = ("id",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ResolveForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Why this needs no further processing (kept in history).",
+    )
+
+
+@admin.register(SyncTransaction)
+class SyncTransactionAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "kind",
+        "partner",
+        "business_key",
+        "state",
+        "attempts",
+        "last_error_code",
+        "next_attempt_at",
+        "created_at",
+    )
+    list_filter = ("state", "kind", "partner", "created_at", "last_error_code")
+    search_fields = ("business_key", "correlation_id", "idempotency_key", "=id")
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        f.name for f in SyncTransaction._meta.fields if f.name not in ("subject_type", "subject_id")
+    ]
+    fields = (
+        "kind",
+        "partner",
+        "business_key",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "lease_until",
+        "last_error_code",
+        "last_error_message",
+        "correlation_id",
+        "idempotency_key",
+        "created_at",
+        "updated_at",
+        "finished_at",
+    )
+    inlines = [TransactionEventInline]
+    actions = ["retry_now", "resolve_with_reason"]
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Viewing is allowed; changes happen only through the actions below.
+        return False
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("audit.operate_synctransaction")
+
+    @admin.action(description="Retry now (failed transactions)", permissions=["retry"])
+    def retry_now(self, request, queryset):
+        done, skipped = 0, []
+        for tx in queryset.order_by("pk"):
+            try:
+                replay_transaction(tx.pk, actor=request.user, reason="retry now")
+                done += 1
+            except InvalidTransition:
+                skipped.append(f"#{tx.pk} ({tx.state})")
+        self._report(request, f"{done} transaction(s) sent for retry", skipped)
+
+    @admin.action(description="Resolve with reason (failed transactions)", permissions=["retry"])
+    def resolve_with_reason(self, request, queryset):
+        if "apply" in request.POST:
+            form = ResolveForm(request.POST)
+            if form.is_valid():
+                done, skipped = 0, []
+                for tx in queryset.order_by("pk"):
+                    try:
+                        resolve_transaction(
+                            tx.pk, actor=request.user, reason=form.cleaned_data["reason"]
+                        )
+                        done += 1
+                    except InvalidTransition:
+                        skipped.append(f"#{tx.pk} ({tx.state})")
+                self._report(request, f"{done} transaction(s) resolved", skipped)
+                return None
+        else:
+            form = ResolveForm()
+        return render(
+            request,
+            "admin/audit/resolve_transactions.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Resolve transactions",
+                "form": form,
+                "transactions": queryset,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
+        )
+
+    def _report(self, request, done_message, skipped):
+        self.message_user(request, done_message, messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request, "skipped, not failed: " + ", ".join(skipped), messages.WARNING
+            )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("partner")
+
+
+@admin.register(RetryPolicy)
+class RetryPolicyAdmin(admin.ModelAdmin):
+    list_display = ("kind", "max_attempts", "delays_seconds", "jitter_ratio")

@@ -1,0 +1,298 @@
+"""The transaction (the job and its record) and its append-only event history.
+
+A ``SyncTransaction`` row is the unit of work: the broker carries only its id.
+State changes happen only through the transition methods below; each stamps
+its time and appends a ``TransactionEvent`` in the same database transaction.
+"""
+
+import random
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from .choices import (
+    RUNNABLE_STATES,
+    TERMINAL_STATES,
+    EventKind,
+    TransactionKind,
+    TransactionState,
+)
+
+
+class InvalidTransition(Exception):
+    pass
+
+
+class RetryPolicy(models.Model):
+    """How often and how late a kind of transaction is retried after transient errors.
+
+    ``delays_seconds[n]`` is the wait after the (n+1)-th failed attempt; the last
+    delay repeats. Each delay is spread by ±``jitter_ratio`` so a partner coming
+    back from an outage is not hit by every retry in the same second.
+    """
+
+    kind = models.CharField(max_length=40, choices=TransactionKind.choices, unique=True)
+    max_attempts = models.PositiveSmallIntegerField(default=8)
+    delays_seconds = models.JSONField(default=list)
+    jitter_ratio = models.FloatField(default=0.2)
+
+    class Meta:
+        verbose_name_plural = "retry policies"
+
+    def __str__(self):
+        return f"{self.kind}: {self.max_attempts} attempts"
+
+    def clean(self):
+        delays = self.delays_seconds
+        if not delays or not all(isinstance(d, int | float) and d >= 0 for d in delays):
+            raise ValidationError({"delays_seconds": "a non-empty list of seconds >= 0"})
+        if not 0 <= self.jitter_ratio <= 1:
+            raise ValidationError({"jitter_ratio": "between 0 and 1"})
+
+    def delay_after(self, attempt: int) -> timedelta:
+        base = float(self.delays_seconds[min(attempt, len(self.delays_seconds)) - 1])
+        spread = base * self.jitter_ratio
+        return timedelta(seconds=max(0.0, base + random.uniform(-spread, spread)))
+
+    @classmethod
+    def for_kind(cls, kind: str) -> "RetryPolicy":
+        policy = cls.objects.filter(kind=kind).first()
+        return policy or cls(kind=kind, max_attempts=5, delays_seconds=[30, 120, 600])
+
+
+class SyncTransaction(models.Model):
+    """One message that crossed (or will cross) the boundary, and the job that carries it."""
+
+    kind = models.CharField(max_length=40, choices=TransactionKind.choices, db_index=True)
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    business_key = models.CharField(
+        max_length=120, db_index=True, help_text="Order number, file name, run id."
+    )
+    correlation_id = models.CharField(max_length=64, db_index=True)
+    idempotency_key = models.CharField(max_length=255, blank=True, db_index=True)
+    state = models.CharField(
+        max_length=20,
+        choices=TransactionState.choices,
+        default=TransactionState.RECEIVED,
+        editable=False,
+        db_index=True,
+    )
+    attempts = models.PositiveIntegerField(default=0, editable=False)
+    attempts_before_replay = models.PositiveIntegerField(default=0, editable=False)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    last_error_code = models.CharField(max_length=60, blank=True, editable=False)
+    last_error_message = models.TextField(blank=True, editable=False)
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "transaction"
+        ordering = ["-id"]
+        permissions = [("operate_synctransaction", "Can retry and resolve transactions")]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="tx_due_idx")]
+
+    def __str__(self):
+        return f"{self.kind} {self.business_key} [{self.state}]"
+
+    # --- queries -------------------------------------------------------------
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+    @property
+    def attempts_since_replay(self) -> int:
+        return self.attempts - self.attempts_before_replay
+
+    def lease_expired(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.state == TransactionState.PROCESSING and (
+            self.lease_until is None or self.lease_until <= now
+        )
+
+    # --- transitions ---------------------------------------------------------
+    def _move(self, to_state, event_kind, message="", *, actor=None, **event_fields):
+        from_state = self.state
+        self.state = to_state
+        self.save()
+        return self.events.create(
+            kind=event_kind,
+            from_state=from_state,
+            to_state=to_state,
+            attempt=self.attempts,
+            actor=actor,
+            message=message,
+            **event_fields,
+        )
+
+    def record_received(self, message: str, *, excerpt: str = ""):
+        """First event of a new transaction; the row must be saved already."""
+        return self.events.create(
+            kind=EventKind.RECEIVED, to_state=self.state, message=message, excerpt=excerpt
+        )
+
+    def start_attempt(self, lease_seconds: int):
+        """Claim the row for one attempt; the lease lets the sweeper recover a lost worker."""
+        now = timezone.now()
+        if self.state == TransactionState.PROCESSING:
+            if not self.lease_expired(now):
+                raise InvalidTransition(f"transaction {self.pk} is leased until {self.lease_until}")
+            self.events.create(
+                kind=EventKind.LEASE_EXPIRED,
+                from_state=self.state,
+                to_state=self.state,
+                attempt=self.attempts,
+                message="the worker holding the lease stopped answering",
+            )
+        elif self.state not in RUNNABLE_STATES:
+            raise InvalidTransition(f"cannot start an attempt from {self.state}")
+        self.attempts += 1
+        self.lease_token = uuid.uuid4()
+        self.lease_until = now + timedelta(seconds=lease_seconds)
+        self.next_attempt_at = None
+        return self._move(TransactionState.PROCESSING, EventKind.ATTEMPT_STARTED)
+
+    def succeed(self, message: str, *, duration_ms: int | None = None, excerpt: str = ""):
+        self._require(TransactionState.PROCESSING)
+        self._end_lease()
+        self.finished_at = timezone.now()
+        self.last_error_code = self.last_error_message = ""
+        return self._move(
+            TransactionState.SUCCEEDED,
+            EventKind.ATTEMPT_SUCCEEDED,
+            message,
+            duration_ms=duration_ms,
+            excerpt=excerpt,
+        )
+
+    def schedule_retry(
+        self,
+        code: str,
+        message: str,
+        *,
+        delay: timedelta,
+        duration_ms: int | None = None,
+        excerpt: str = "",
+    ):
+        self._require(TransactionState.PROCESSING)
+        self._end_lease()
+        self.last_error_code, self.last_error_message = code, message
+        self.next_attempt_at = timezone.now() + delay
+        self.events.create(
+            kind=EventKind.ATTEMPT_FAILED,
+            from_state=self.state,
+            to_state=TransactionState.RETRYING,
+            attempt=self.attempts,
+            message=f"{code}: {message}",
+            duration_ms=duration_ms,
+            excerpt=excerpt,
+        )
+        return self._move(
+            TransactionState.RETRYING,
+            EventKind.RETRY_SCHEDULED,
+            f"next attempt in {delay.total_seconds():.0f}s",
+        )
+
+    def fail(self, code: str, message: str, *, duration_ms: int | None = None, excerpt: str = ""):
+        """Stop and wait for a person: mapping missing, partner refused, retries exhausted."""
+        self._require(TransactionState.PROCESSING)
+        self._end_lease()
+        self.finished_at = timezone.now()
+        self.last_error_code, self.last_error_message = code, message
+        return self._move(
+            TransactionState.FAILED,
+            EventKind.FAILED,
+            f"{code}: {message}",
+            duration_ms=duration_ms,
+            excerpt=excerpt,
+        )
+
+    def replay(self, actor, reason: str = ""):
+        """An operator sends a failed transaction round again with a fresh retry budget."""
+        self._require(TransactionState.FAILED)
+        self.attempts_before_replay = self.attempts
+        self.finished_at = None
+        self.next_attempt_at = timezone.now() + timedelta(
+            seconds=settings.SYNC_PUBLISH_GRACE_SECONDS
+        )
+        return self._move(
+            TransactionState.RECEIVED, EventKind.REPLAYED, reason or "retry now", actor=actor
+        )
+
+    def resolve(self, actor, reason: str):
+        """An operator closes a failed transaction without processing it, saying why."""
+        self._require(TransactionState.FAILED)
+        if not reason.strip():
+            raise InvalidTransition("resolving needs a reason")
+        self.finished_at = timezone.now()
+        return self._move(TransactionState.RESOLVED, EventKind.RESOLVED, reason, actor=actor)
+
+    def _require(self, state):
+        if self.state != state:
+            raise InvalidTransition(f"transaction {self.pk} is {self.state}, not {state}")
+
+    def _end_lease(self):
+        self.lease_until = None
+        self.lease_token = None
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise InvalidTransition("transaction events are append-only")
+
+    def delete(self):
+        raise InvalidTransition("transaction events are append-only")
+
+
+class TransactionEvent(models.Model):
+    """Append-only history of a transaction: transitions, attempts, operator actions.
+
+    Refused at three levels: this model, the admin (read-only) and database
+    triggers (see the migration) that abort any UPDATE or DELETE.
+    """
+
+    transaction = models.ForeignKey(
+        SyncTransaction, on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    attempt = models.PositiveIntegerField(default=0)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    message = models.TextField(blank=True)
+    excerpt = models.TextField(blank=True, help_text="Redacted request/response excerpt.")
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise InvalidTransition("transaction events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise InvalidTransition("transaction events are append-only")

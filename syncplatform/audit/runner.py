@@ -1,0 +1,115 @@
+"""The one place where connector errors become transaction states.
+
+``run_transaction(id, handler)``:
+1. claims the row (``select_for_update(skip_locked=True)`` on a runnable state,
+   or a processing row whose lease expired) and commits the claim, so a second
+   delivery of the same id finds nothing to do;
+2. runs the handler outside any database transaction (a SOAP call must not
+   hold row locks);
+3. records the outcome in one database transaction, but only while the lease
+   is still ours: the handler's ``Outcome.apply`` (domain writes such as the
+   ERP document number) and ``succeed`` commit together.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from connectors.errors import ConfigError, PermanentError, TransientError
+from syncplatform.core.errors import NeedsPerson
+
+from .choices import RUNNABLE_STATES, TransactionState
+from .models import RetryPolicy, SyncTransaction
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    """What a handler achieved: an event message, an excerpt, and writes to commit."""
+
+    message: str
+    excerpt: str = ""
+    apply: Callable[[], None] = field(default=lambda: None)
+
+
+Handler = Callable[[SyncTransaction], Outcome]
+
+
+def claim(transaction_id: int) -> SyncTransaction | None:
+    """Start an attempt on the row if it is runnable now; None if there is nothing to do."""
+    now = timezone.now()
+    with transaction.atomic():
+        tx = (
+            SyncTransaction.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(state__in=RUNNABLE_STATES)
+                | Q(state=TransactionState.PROCESSING, lease_until__lte=now),
+                pk=transaction_id,
+            )
+            .first()
+        )
+        if tx is None:
+            return None
+        tx.start_attempt(settings.SYNC_LEASE_SECONDS)
+    return tx
+
+
+def run_transaction(transaction_id: int, handler: Handler) -> SyncTransaction | None:
+    tx = claim(transaction_id)
+    if tx is None:
+        logger.info("transaction %s: nothing to do (claimed elsewhere or finished)", transaction_id)
+        return None
+    started = time.monotonic()
+    try:
+        outcome = handler(tx)
+    except TransientError as exc:
+        _finish(tx, started, retry=exc)
+    except (PermanentError, ConfigError, NeedsPerson) as exc:
+        _finish(tx, started, failure=(exc.code, str(exc)))
+    except Exception as exc:
+        # A bug or an infrastructure blip: retry within the policy, never forever.
+        logger.exception("transaction %s: unexpected error", transaction_id)
+        _finish(tx, started, retry=exc)
+    else:
+        _finish(tx, started, outcome=outcome)
+    return tx
+
+
+def _finish(tx, started, *, outcome=None, retry=None, failure=None):
+    duration_ms = int((time.monotonic() - started) * 1000)
+    with transaction.atomic():
+        current = SyncTransaction.objects.select_for_update().get(pk=tx.pk)
+        if current.state != TransactionState.PROCESSING or current.lease_token != tx.lease_token:
+            logger.warning("transaction %s: lease lost before the outcome was recorded", tx.pk)
+            return
+        if outcome is not None:
+            outcome.apply()
+            current.succeed(outcome.message, duration_ms=duration_ms, excerpt=outcome.excerpt)
+        elif failure is not None:
+            current.fail(*failure, duration_ms=duration_ms)
+        else:
+            _retry_or_fail(current, retry, duration_ms)
+    tx.refresh_from_db()
+
+
+def _retry_or_fail(tx: SyncTransaction, exc: Exception, duration_ms: int) -> None:
+    code = getattr(exc, "code", None) or exc.__class__.__name__
+    message = str(exc) or exc.__class__.__name__
+    policy = RetryPolicy.for_kind(tx.kind)
+    if tx.attempts_since_replay >= policy.max_attempts:
+        tx.fail(
+            "retries_exhausted",
+            f"gave up after {tx.attempts_since_replay} attempts; last error {code}: {message}",
+            duration_ms=duration_ms,
+        )
+        return
+    tx.schedule_retry(
+        code, message, delay=policy.delay_after(tx.attempts_since_replay), duration_ms=duration_ms
+    )

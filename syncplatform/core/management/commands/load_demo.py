@@ -1,0 +1,82 @@
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from syncplatform.mappings.choices import MappingKind
+from syncplatform.mappings.csvfiles import import_mappings
+from syncplatform.partners.choices import PartnerKind
+from syncplatform.partners.models import ChannelConfig, ErpEndpoint, Partner
+from syncplatform.partners.services import issue_api_key
+
+DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo partners (demo-web, demo-erp, demo-3pl), their mappings and an "
+        "admin user; print a fresh API key and the admin password. Safe to run again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--erp-url",
+            default="http://127.0.0.1:8001",
+            help="base URL of the sandbox ERP (default %(default)s)",
+        )
+        parser.add_argument(
+            "--admin-password",
+            default="",
+            help="admin password (default: a new random one, printed)",
+        )
+        parser.add_argument(
+            "--webhook-secret",
+            default="demo-shopify-secret",
+            help="demo-web's Shopify webhook secret",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, erp_url, admin_password, webhook_secret, **options):
+        channel = self._partner("demo-web", "Demo web shop", PartnerKind.CHANNEL)
+        erp = self._partner("demo-erp", "Sandbox ERP", PartnerKind.ERP)
+        self._partner("demo-3pl", "Sandbox 3PL warehouse", PartnerKind.WAREHOUSE)
+        ErpEndpoint.objects.update_or_create(
+            partner=erp,
+            defaults={
+                "wsdl_url": f"{erp_url.rstrip('/')}/sap/SalesOrder?wsdl",
+                "timeout_seconds": 10,
+            },
+        )
+        ChannelConfig.objects.update_or_create(
+            partner=channel,
+            defaults={
+                "erp": erp,
+                "default_sold_to": "0000999999",
+                "default_location": "WEB-DC",
+                "webhook_secret": webhook_secret,
+            },
+        )
+        for kind in MappingKind.values:
+            report = import_mappings(kind, (DEMO_DIR / f"{kind}.csv").read_text())
+            self.stderr.write(
+                f"demo {kind} mappings: {report.added} added, "
+                f"{report.changed} changed, {report.unchanged} unchanged"
+            )
+        _, api_key = issue_api_key(channel, "demo")
+        password = admin_password or secrets.token_urlsafe(12)
+        admin = get_user_model().objects.filter(username="admin").first()
+        if admin is None:
+            get_user_model().objects.create_superuser("admin", "admin@example.com", password)
+        else:
+            admin.set_password(password)
+            admin.save()
+        self.stdout.write(f"DEMO_API_KEY={api_key}\nADMIN_USER=admin\nADMIN_PASSWORD={password}\n")
+
+    def _partner(self, code, name, kind):
+        partner, _ = Partner.objects.update_or_create(
+            code=code, defaults={"name": name, "kind": kind, "is_active": True}
+        )
+        return partner

@@ -1,0 +1,203 @@
+"""REST intake: thin views that authenticate, validate, call one service and answer."""
+
+import json
+
+from django.core.exceptions import RequestDataTooBig
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from connectors.channels.errors import ChannelPayloadError
+from connectors.channels.shopify import to_canonical_order, verify_webhook_signature
+from syncplatform.core.problems import Problem
+from syncplatform.orders.models import Order
+from syncplatform.orders.services import IntakeRequest, accept_order
+from syncplatform.partners.api.authentication import ApiKeyAuthentication
+from syncplatform.partners.choices import PartnerKind
+from syncplatform.partners.models import ChannelConfig
+
+from .serializers import CanonicalOrderSerializer, IntakeResponseSerializer, OrderStatusSerializer
+
+PROBLEM = OpenApiResponse(description="RFC 9457 problem JSON with correlation_id")
+
+
+def read_body(request) -> bytes:
+    """The raw body, refused with 413 above ``SYNC_MAX_REQUEST_BYTES``."""
+    try:
+        return request._request.body
+    except RequestDataTooBig:
+        raise Problem(
+            413,
+            "body-too-large",
+            "Request body too large",
+            "the request body exceeds the configured size limit",
+        ) from None
+
+
+def require_idempotency_key(value: str | None) -> str:
+    if not value or len(value) > 255 or not value.isprintable():
+        raise Problem(
+            400,
+            "idempotency-key-required",
+            "Idempotency-Key required",
+            "send an Idempotency-Key header of 1-255 printable characters",
+            [{"field": "Idempotency-Key", "message": "missing or invalid"}],
+        )
+    return value
+
+
+def validate_canonical(data) -> dict:
+    serializer = CanonicalOrderSerializer(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def intake_response(result) -> Response:
+    response = Response(result.body, status=result.http_status)
+    response["Location"] = result.body["status_url"]
+    if result.is_replay:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class OrderIntakeView(APIView):
+    authentication_classes = [ApiKeyAuthentication]
+
+    @extend_schema(
+        request=CanonicalOrderSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="1-255 characters",
+            )
+        ],
+        responses={
+            202: IntakeResponseSerializer,
+            200: IntakeResponseSerializer,
+            400: PROBLEM,
+            401: PROBLEM,
+            413: PROBLEM,
+            422: PROBLEM,
+        },
+        summary="Accept a canonical order",
+        description="202 for a new order; a repeat of the same key and body replays the "
+        "first response; the same channel order number under a new key answers "
+        "200 with the existing order.",
+    )
+    def post(self, request):
+        key = require_idempotency_key(request.headers.get("Idempotency-Key"))
+        body = read_body(request)
+        canonical = validate_canonical(request.data)
+        result = accept_order(
+            IntakeRequest(
+                channel=request.auth.partner,
+                idempotency_scope=f"apiclient:{request.auth.pk}",
+                idempotency_key=key,
+                body=body,
+                correlation_id=request.correlation_id,
+            ),
+            canonical,
+        )
+        return intake_response(result)
+
+
+class OrderStatusView(APIView):
+    authentication_classes = [ApiKeyAuthentication]
+
+    @extend_schema(
+        responses={200: OrderStatusSerializer, 401: PROBLEM, 404: PROBLEM},
+        summary="An order's status, ERP document number, lines and last events",
+    )
+    def get(self, request, pk: int):
+        order = (
+            Order.objects.select_related("erp_transaction")
+            .prefetch_related("lines")
+            .filter(pk=pk, channel=request.auth.partner)
+            .first()
+        )
+        if order is None:
+            raise Problem(404, "not-found", "Not found", f"no order {pk} for this channel")
+        return Response(OrderStatusSerializer(order).data)
+
+
+class ShopifyOrderWebhookView(APIView):
+    """Shopify ``orders/create`` webhooks, verbatim, signed with the channel's secret."""
+
+    authentication_classes = []
+
+    @extend_schema(
+        request={"application/json": dict},
+        responses={
+            202: IntakeResponseSerializer,
+            200: IntakeResponseSerializer,
+            400: PROBLEM,
+            401: PROBLEM,
+            413: PROBLEM,
+            422: PROBLEM,
+        },
+        summary="Shopify orders/create webhook",
+    )
+    def post(self, request, channel_code: str):
+        body = read_body(request)
+        config = (
+            ChannelConfig.objects.select_related("partner")
+            .filter(
+                partner__code=channel_code,
+                partner__kind=PartnerKind.CHANNEL,
+                partner__is_active=True,
+            )
+            .first()
+        )
+        signature = request.headers.get("X-Shopify-Hmac-Sha256")
+        if (
+            config is None
+            or not config.webhook_secret
+            or not verify_webhook_signature(body, signature, config.webhook_secret)
+        ):
+            raise Problem(
+                401,
+                "invalid-signature",
+                "Invalid webhook signature",
+                "X-Shopify-Hmac-Sha256 does not match the body for this channel",
+            )
+        webhook_id = require_webhook_id(request.headers.get("X-Shopify-Webhook-Id"))
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise Problem(400, "malformed-json", "Malformed JSON", str(exc)) from None
+        try:
+            canonical = to_canonical_order(payload, default_location=config.default_location)
+        except ChannelPayloadError as exc:
+            raise Problem(
+                422,
+                "validation-error",
+                "The webhook cannot be mapped",
+                str(exc),
+                [{"field": exc.field, "message": exc.problem}],
+            ) from None
+        result = accept_order(
+            IntakeRequest(
+                channel=config.partner,
+                idempotency_scope=f"shopify:{config.partner.code}",
+                idempotency_key=webhook_id,
+                body=body,
+                correlation_id=request.correlation_id,
+            ),
+            validate_canonical(canonical),
+        )
+        return intake_response(result)
+
+
+def require_webhook_id(value: str | None) -> str:
+    if not value or len(value) > 255:
+        raise Problem(
+            400,
+            "webhook-id-required",
+            "X-Shopify-Webhook-Id required",
+            "Shopify webhooks carry X-Shopify-Webhook-Id; it is the idempotency key",
+            [{"field": "X-Shopify-Webhook-Id", "message": "missing or invalid"}],
+        )
+    return value

@@ -1,0 +1,227 @@
+"""Order use cases: accept an order from a channel; post it to the ERP."""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from connectors.erp.models import Address, SalesOrder, SalesOrderItem
+from syncplatform.audit.choices import TransactionKind
+from syncplatform.audit.models import SyncTransaction
+from syncplatform.audit.runner import Outcome
+from syncplatform.audit.services import open_transaction
+from syncplatform.core.problems import Problem
+from syncplatform.mappings.choices import CodeType
+from syncplatform.mappings.services import resolve_order_mappings
+from syncplatform.partners.models import Partner
+from syncplatform.partners.services import erp_client_for
+
+from .models import Order, OrderLine
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IntakeRequest:
+    """Who sent an order and under which idempotency key; ``body`` is the raw bytes."""
+
+    channel: Partner
+    idempotency_scope: str
+    idempotency_key: str
+    body: bytes
+    correlation_id: str
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    order: Order
+    http_status: int
+    body: dict
+    is_replay: bool = False
+
+
+def accept_order(request: IntakeRequest, canonical: dict) -> IntakeResult:
+    """Store a validated canonical order once and publish its ERP posting.
+
+    - same scope + key + body → the stored first response (``is_replay``);
+    - same scope + key, other body → 422 problem ``idempotency-key-reused``;
+    - same channel order number under another key → the existing order, 200;
+    - otherwise the order, its lines, its transaction and first event commit
+      together, and the transaction id is published after commit.
+    Concurrent duplicates are settled by the unique constraints: the loser of
+    the race reads the winner's row.
+    """
+    body_sha256 = hashlib.sha256(request.body).hexdigest()
+    for _ in range(2):
+        existing = _find_existing(request, canonical, body_sha256)
+        if existing:
+            return existing
+        try:
+            return _store_new_order(request, canonical, body_sha256)
+        except IntegrityError:
+            logger.info(
+                "order %s: lost an intake race, reading the winner",
+                canonical["channel_order_number"],
+            )
+    existing = _find_existing(request, canonical, body_sha256)
+    if existing is None:  # pragma: no cover - the unique constraints make this unreachable
+        raise RuntimeError("order vanished after a unique-constraint conflict")
+    return existing
+
+
+def _find_existing(request, canonical, body_sha256) -> IntakeResult | None:
+    by_key = Order.objects.filter(
+        idempotency_scope=request.idempotency_scope, idempotency_key=request.idempotency_key
+    ).first()
+    if by_key:
+        if by_key.request_sha256 != body_sha256:
+            raise Problem(
+                422,
+                "idempotency-key-reused",
+                "Idempotency-Key reused",
+                "this Idempotency-Key was used for a different request body",
+                [{"field": "Idempotency-Key", "message": "already used with a different body"}],
+            )
+        return IntakeResult(by_key, 202, by_key.intake_response, is_replay=True)
+    by_number = Order.objects.filter(
+        channel=request.channel, channel_order_number=canonical["channel_order_number"]
+    ).first()
+    if by_number:
+        return IntakeResult(by_number, 200, intake_response_body(by_number))
+    return None
+
+
+def intake_response_body(order: Order) -> dict:
+    return {
+        "id": order.pk,
+        "status": order.public_status,
+        "correlation_id": order.correlation_id,
+        "status_url": reverse("order-detail", args=[order.pk]),
+    }
+
+
+def _store_new_order(request, canonical, body_sha256) -> IntakeResult:
+    customer, ship_to, totals = canonical["customer"], canonical["ship_to"], canonical["totals"]
+    with transaction.atomic():
+        order = Order.objects.create(
+            channel=request.channel,
+            channel_order_number=canonical["channel_order_number"],
+            idempotency_scope=request.idempotency_scope,
+            idempotency_key=request.idempotency_key,
+            request_sha256=body_sha256,
+            correlation_id=request.correlation_id,
+            ordered_at=canonical["ordered_at"],
+            currency=canonical["currency"],
+            customer_id=customer["channel_customer_id"],
+            customer_name=customer["name"],
+            customer_email=customer["email"],
+            **{f"ship_to_{name}": value for name, value in ship_to.items()},
+            fulfillment_location=canonical["fulfillment_location"],
+            shipping_method=canonical["shipping"]["method"],
+            shipping_amount=canonical["shipping"]["amount"],
+            subtotal=totals["subtotal"],
+            tax_total=totals["tax"],
+            discount_total=totals["discount"],
+            grand_total=totals["grand_total"],
+        )
+        OrderLine.objects.bulk_create(OrderLine(order=order, **line) for line in canonical["lines"])
+        order.erp_transaction = open_transaction(
+            kind=TransactionKind.ERP_ORDER_POST,
+            partner=request.channel,
+            business_key=order.channel_order_number,
+            correlation_id=request.correlation_id,
+            idempotency_key=request.idempotency_key,
+            subject=order,
+            message=f"order {order.channel_order_number} received from {request.channel.code}",
+        )
+        order.intake_response = intake_response_body(order)
+        order.save(update_fields=["erp_transaction", "intake_response"])
+    return IntakeResult(order, 202, order.intake_response)
+
+
+def post_order_to_erp(tx: SyncTransaction) -> Outcome:
+    """Translate the order's codes and create the sales order in the ERP.
+
+    Idempotent across attempts: the order carries a stable external
+    reference; from the second attempt on (the first may have reached the ERP
+    before a timeout or a killed worker) the ERP is asked for that reference
+    before posting, and a duplicate-reference refusal adopts the existing
+    document.
+    """
+    from connectors.erp.client import DuplicateReferenceError  # workers only: keeps zeep out of web
+
+    order = Order.objects.select_related("channel__channel_config__erp").get(pk=tx.subject_id)
+    config = order.channel.channel_config
+    client = erp_client_for(config.erp)
+    if tx.attempts > 1:
+        found = client.find_sales_order(order.erp_reference)
+        if found:
+            return _posted(
+                order, found.document_number, "found in the ERP after an earlier attempt"
+            )
+    sales_order = build_sales_order(order)
+    try:
+        confirmation = client.create_sales_order(sales_order)
+    except DuplicateReferenceError as exc:
+        return _posted(order, exc.existing_document_number, "the ERP already held this reference")
+    return _posted(order, confirmation.document_number, "created in the ERP")
+
+
+def _posted(order: Order, document_number: str, how: str) -> Outcome:
+    return Outcome(
+        message=f"sales order {document_number} {how} (reference {order.erp_reference})",
+        apply=lambda: order.mark_posted(document_number),
+    )
+
+
+def build_sales_order(order: Order) -> SalesOrder:
+    """The ERP sales order for a stored order; raises MissingMappings naming every gap."""
+    config = order.channel.channel_config
+    lines = list(order.lines.all())
+    codes = {(CodeType.TAX, line.tax_code) for line in lines}
+    codes.add((CodeType.SHIPPING_METHOD, order.shipping_method))
+    mapped = resolve_order_mappings(
+        order.channel,
+        skus={line.sku for line in lines},
+        location=order.fulfillment_location,
+        customer_id=order.customer_id,
+        codes=codes,
+        default_sold_to=config.default_sold_to,
+    )
+    return SalesOrder(
+        external_reference=order.erp_reference,
+        sold_to=mapped.sold_to,
+        ship_to=Address(
+            name=order.ship_to_name,
+            street=order.ship_to_line1,
+            street2=order.ship_to_line2,
+            city=order.ship_to_city,
+            region=order.ship_to_region,
+            postal_code=order.ship_to_postal_code,
+            country=order.ship_to_country,
+            phone=order.ship_to_phone,
+            email=order.customer_email,
+        ),
+        currency=order.currency,
+        order_date=order.ordered_at.date(),
+        shipping_condition=mapped.code(CodeType.SHIPPING_METHOD, order.shipping_method),
+        shipping_amount=order.shipping_amount,
+        items=tuple(
+            SalesOrderItem(
+                item_number=line.line_number * 10,
+                material=mapped.materials[line.sku].material,
+                quantity=Decimal(line.quantity),
+                unit=mapped.materials[line.sku].unit,
+                plant=mapped.location.plant,
+                storage_location=mapped.location.storage_location,
+                net_price=line.unit_price,
+                tax_code=mapped.code(CodeType.TAX, line.tax_code),
+                tax_amount=line.tax_amount,
+                discount_amount=line.discount_amount,
+            )
+            for line in lines
+        ),
+    )

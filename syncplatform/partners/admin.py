@@ -1,0 +1,91 @@
+from django import forms
+from django.contrib import admin, messages
+
+from .models import ApiClient, ChannelConfig, ErpEndpoint, Partner
+from .services import issue_api_key
+
+
+class SecretInput(forms.PasswordInput):
+    """Never renders the stored secret; an empty submit keeps the current value."""
+
+    def __init__(self):
+        super().__init__(render_value=False)
+
+
+class KeepSecretFormMixin:
+    secret_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.secret_fields:
+            field = self.fields[name]
+            field.widget = SecretInput()
+            field.required = False
+            if self.instance.pk and getattr(self.instance, name):
+                field.help_text = "A value is stored (hidden). Leave empty to keep it."
+
+    def clean(self):
+        data = super().clean()
+        for name in self.secret_fields:
+            if not data.get(name) and self.instance.pk:
+                data[name] = getattr(self.instance, name)
+        return data
+
+
+class ChannelConfigForm(KeepSecretFormMixin, forms.ModelForm):
+    secret_fields = ("webhook_secret",)
+
+    class Meta:
+        model = ChannelConfig
+        fields = ["erp", "default_sold_to", "default_location", "webhook_secret"]
+
+
+class ErpEndpointForm(KeepSecretFormMixin, forms.ModelForm):
+    secret_fields = ("password",)
+
+    class Meta:
+        model = ErpEndpoint
+        fields = ["wsdl_url", "endpoint_url", "username", "password", "timeout_seconds"]
+
+
+class ChannelConfigInline(admin.StackedInline):
+    model = ChannelConfig
+    form = ChannelConfigForm
+    fk_name = "partner"
+    extra = 0
+
+
+class ErpEndpointInline(admin.StackedInline):
+    model = ErpEndpoint
+    form = ErpEndpointForm
+    extra = 0
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("code", "name")
+    inlines = [ChannelConfigInline, ErpEndpointInline]
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    """Creating a client shows its key once; only the hash is stored."""
+
+    list_display = ("partner", "name", "key_prefix", "is_active", "created_at")
+    list_filter = ("is_active", "partner")
+    readonly_fields = ("key_prefix", "created_at")
+    fields = ("partner", "name", "is_active", "key_prefix", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        client, clear_key = issue_api_key(obj.partner, obj.name)
+        obj.pk, obj.key_prefix, obj.key_hash = client.pk, client.key_prefix, client.key_hash
+        obj._state.adding = False
+        self.message_user(
+            request,
+            f"API key for {client.partner.code} (shown once, copy it now): {clear_key}",
+            messages.WARNING,
+        )

@@ -1,0 +1,105 @@
+"""Trading partners and how we reach them."""
+
+from django.db import models
+
+from syncplatform.core.fields import EncryptedTextField
+from syncplatform.core.models import TimeStampedModel
+
+from .choices import PartnerKind
+
+
+class Partner(TimeStampedModel):
+    """A sales channel, an ERP or a 3PL warehouse; ``code`` is what CSVs and URLs use."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=PartnerKind.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+
+class ChannelConfig(models.Model):
+    """How a sales channel's orders are handled.
+
+    ``default_sold_to`` is the ERP one-time-customer account used when a
+    channel customer has no customer mapping; leave it blank to require a
+    mapping for every customer (the order then fails naming the customer).
+    """
+
+    partner = models.OneToOneField(
+        Partner,
+        on_delete=models.CASCADE,
+        related_name="channel_config",
+        limit_choices_to={"kind": PartnerKind.CHANNEL},
+    )
+    erp = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": PartnerKind.ERP},
+        help_text="The ERP that receives this channel's orders.",
+    )
+    default_sold_to = models.CharField(max_length=20, blank=True)
+    default_location = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Channel location used when a payload names none (webhooks).",
+    )
+    webhook_secret = EncryptedTextField(
+        blank=True, help_text="Shared secret for signed webhooks (Shopify HMAC). Encrypted."
+    )
+
+    def __str__(self):
+        return f"channel config for {self.partner}"
+
+
+class ErpEndpoint(models.Model):
+    """Where and how to reach an ERP's SOAP services. The password is encrypted at rest."""
+
+    partner = models.OneToOneField(
+        Partner,
+        on_delete=models.CASCADE,
+        related_name="erp_endpoint",
+        limit_choices_to={"kind": PartnerKind.ERP},
+    )
+    wsdl_url = models.URLField(max_length=500)
+    endpoint_url = models.URLField(
+        max_length=500, blank=True, help_text="Overrides the WSDL's service address."
+    )
+    username = models.CharField(max_length=100, blank=True)
+    password = EncryptedTextField(blank=True)
+    timeout_seconds = models.PositiveSmallIntegerField(default=15)
+
+    def __str__(self):
+        return f"ERP endpoint for {self.partner}"
+
+
+class ApiClient(TimeStampedModel):
+    """A channel system's API credential. Only the SHA-256 of the key is stored.
+
+    Keys are random 256-bit tokens, so a fast hash is enough (no password
+    stretching needed); the prefix finds the row, the hash is compared in
+    constant time.
+    """
+
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.CASCADE,
+        related_name="api_clients",
+        limit_choices_to={"kind": PartnerKind.CHANNEL},
+    )
+    name = models.CharField(max_length=100)
+    key_prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "API client"
+
+    def __str__(self):
+        return f"{self.partner} / {self.name} ({self.key_prefix}…)"

@@ -1,0 +1,60 @@
+"""Partner use cases: API keys and ERP connections."""
+
+import hashlib
+import hmac
+import secrets
+
+from .choices import PartnerKind
+from .models import ApiClient, ErpEndpoint, Partner
+
+KEY_SCHEME = "sp"
+
+
+def _hash_key(clear_key: str) -> str:
+    return hashlib.sha256(clear_key.encode()).hexdigest()
+
+
+def issue_api_key(partner: Partner, name: str = "default") -> tuple[ApiClient, str]:
+    """Create an API client for a channel and return it with its clear key.
+
+    The clear key exists only in the return value: show it once, it cannot be
+    recovered. Format ``sp_<prefix>_<secret>``.
+    """
+    if partner.kind != PartnerKind.CHANNEL:
+        raise ValueError(f"partner {partner.code} is a {partner.kind}, not a channel")
+    prefix = secrets.token_hex(6)
+    clear_key = f"{KEY_SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
+    client = ApiClient.objects.create(
+        partner=partner, name=name, key_prefix=prefix, key_hash=_hash_key(clear_key)
+    )
+    return client, clear_key
+
+
+def authenticate_api_key(clear_key: str) -> ApiClient | None:
+    """The active API client of an active channel holding this key, else None."""
+    parts = clear_key.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_SCHEME:
+        return None
+    client = (
+        ApiClient.objects.select_related("partner")
+        .filter(key_prefix=parts[1], is_active=True, partner__is_active=True)
+        .first()
+    )
+    if client is None or not hmac.compare_digest(client.key_hash, _hash_key(clear_key)):
+        return None
+    return client
+
+
+def erp_client_for(partner: Partner):
+    """A SOAP client for an ERP partner (the WSDL is cached per process by the connector)."""
+    # Imported here so web processes never load zeep; only workers talk SOAP.
+    from connectors.erp.client import ErpClient
+
+    endpoint: ErpEndpoint = partner.erp_endpoint
+    return ErpClient(
+        endpoint.wsdl_url,
+        username=endpoint.username or None,
+        password=endpoint.password or None,
+        timeout=float(endpoint.timeout_seconds),
+        endpoint_url=endpoint.endpoint_url or None,
+    )

@@ -1,0 +1,205 @@
+"""Settings for syncplatform. Every value comes from the environment; see the README's table.
+
+Two shapes share this file: the embedded default (SQLite in WAL mode and the
+filesystem kombu transport, nothing to install) and production (PostgreSQL and
+RabbitMQ via ``DATABASE_URL`` and ``CELERY_BROKER_URL``).
+"""
+
+import base64
+import hashlib
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
+
+from syncplatform.core.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("SYNC_VAR_DIR") or BASE_DIR / "var").resolve()
+
+SYNC_ENV = env_str("SYNC_ENV", "development")
+IS_PRODUCTION = SYNC_ENV == "production"
+
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if IS_PRODUCTION:
+    if not SECRET_KEY:
+        raise ImproperlyConfigured("SYNC_ENV=production needs DJANGO_SECRET_KEY")
+    if DEBUG:
+        raise ImproperlyConfigured("SYNC_ENV=production refuses DJANGO_DEBUG=1")
+    if not env_str("SYNC_ENCRYPTION_KEYS"):
+        raise ImproperlyConfigured("SYNC_ENV=production needs SYNC_ENCRYPTION_KEYS")
+SECRET_KEY = SECRET_KEY or "development-only-key-never-use-in-production"
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_celery_beat",
+    "simple_history",
+    "syncplatform.core",
+    "syncplatform.partners",
+    "syncplatform.mappings",
+    "syncplatform.audit",
+    "syncplatform.orders",
+]
+
+MIDDLEWARE = [
+    "syncplatform.core.middleware.CorrelationIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "syncplatform.urls"
+WSGI_APPLICATION = "syncplatform.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("SYNC_DB_CONN_MAX_AGE", 60),
+    )
+}
+IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if IS_SQLITE:
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # WAL lets the web, workers and beat read while one of them writes; IMMEDIATE
+    # takes the write lock at BEGIN so a claim never fails half-way with "locked".
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("SYNC_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Request limits ---------------------------------------------------------
+# Django refuses bodies above this with RequestDataTooBig; the API answers 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SYNC_MAX_REQUEST_BYTES", 1024 * 1024)
+SYNC_MAX_ORDER_LINES = env_int("SYNC_MAX_ORDER_LINES", 500)
+
+
+# --- Secrets at rest --------------------------------------------------------
+def _development_encryption_key() -> str:
+    digest = hashlib.sha256(f"syncplatform-encryption:{SECRET_KEY}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+# The first key encrypts; every key decrypts (rotation: prepend a new key).
+SYNC_ENCRYPTION_KEYS = env_list("SYNC_ENCRYPTION_KEYS", [_development_encryption_key()])
+
+# --- Transactions: leases, sweeper -----------------------------------------
+SYNC_LEASE_SECONDS = env_int("SYNC_LEASE_SECONDS", 120)
+SYNC_PUBLISH_GRACE_SECONDS = env_int("SYNC_PUBLISH_GRACE_SECONDS", 30)
+SYNC_SWEEP_INTERVAL_SECONDS = env_int("SYNC_SWEEP_INTERVAL_SECONDS", 5)
+SYNC_SWEEP_BATCH = env_int("SYNC_SWEEP_BATCH", 500)
+
+# --- REST framework ---------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "syncplatform.core.problems.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "syncplatform API",
+    "DESCRIPTION": "Order intake for sales channels. Errors are RFC 9457 problem JSON.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+
+# --- Celery -----------------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
+IS_FILESYSTEM_BROKER = CELERY_BROKER_URL.startswith("filesystem://")
+if IS_FILESYSTEM_BROKER:
+    _broker_dir = Path(env_str("SYNC_BROKER_DIR") or VAR_DIR / "broker").resolve()
+    for _folder in ("queue", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+        # The filesystem transport polls; 0.2 s keeps the demo snappy at negligible cost.
+        "polling_interval": 0.2,
+    }
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "batch"
+CELERY_TASK_QUEUES = (Queue("realtime"), Queue("batch"))
+CELERY_TASK_ROUTES = {
+    "syncplatform.orders.tasks.*": {"queue": "realtime"},
+    "syncplatform.audit.tasks.*": {"queue": "realtime"},
+}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Logging ----------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("SYNC_LOG_LEVEL", "INFO")},
+    "loggers": {"zeep": {"level": "WARNING"}, "paramiko": {"level": "WARNING"}},
+}
