@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from syncplatform.core.env import env_bool, env_int, env_list, env_str
 
@@ -114,6 +114,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("SYNC_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -185,7 +186,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "batch"
-CELERY_TASK_QUEUES = (Queue("realtime"), Queue("batch"))
+CELERY_TASK_DEFAULT_EXCHANGE = "batch"
+CELERY_TASK_DEFAULT_ROUTING_KEY = "batch"
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ("realtime", "batch")
+)
 CELERY_TASK_ROUTES = {
     "syncplatform.orders.tasks.*": {"queue": "realtime"},
     "syncplatform.audit.tasks.*": {"queue": "realtime"},

@@ -10,8 +10,6 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -92,11 +90,9 @@ class SyncTransaction(models.Model):
     lease_token = models.UUIDField(null=True, blank=True, editable=False)
     last_error_code = models.CharField(max_length=60, blank=True, editable=False)
     last_error_message = models.TextField(blank=True, editable=False)
-    subject_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
-    subject = GenericForeignKey("subject_type", "subject_id")
+    # The business row this transaction carries; its model follows from ``kind``
+    # (an ``erp.order.post`` carries an order).
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -22,7 +22,7 @@ def open_transaction(
     business_key: str,
     correlation_id: str,
     idempotency_key: str = "",
-    subject=None,
+    subject_id: int | None = None,
     message: str,
 ) -> SyncTransaction:
     """Create a ``received`` transaction with its first event and publish it after commit.
@@ -36,7 +36,7 @@ def open_transaction(
         business_key=business_key,
         correlation_id=correlation_id,
         idempotency_key=idempotency_key,
-        subject=subject,
+        subject_id=subject_id,
         next_attempt_at=timezone.now() + timedelta(seconds=settings.SYNC_PUBLISH_GRACE_SECONDS),
     )
     tx.record_received(message)

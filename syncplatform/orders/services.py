@@ -61,14 +61,15 @@ def accept_order(request: IntakeRequest, canonical: dict) -> IntakeResult:
             return existing
         try:
             return _store_new_order(request, canonical, body_sha256)
-        except IntegrityError:
+        except IntegrityError as exc:
+            conflict = exc
             logger.info(
                 "order %s: lost an intake race, reading the winner",
                 canonical["channel_order_number"],
             )
     existing = _find_existing(request, canonical, body_sha256)
-    if existing is None:  # pragma: no cover - the unique constraints make this unreachable
-        raise RuntimeError("order vanished after a unique-constraint conflict")
+    if existing is None:
+        raise conflict
     return existing
 
 
@@ -134,7 +135,7 @@ def _store_new_order(request, canonical, body_sha256) -> IntakeResult:
             business_key=order.channel_order_number,
             correlation_id=request.correlation_id,
             idempotency_key=request.idempotency_key,
-            subject=order,
+            subject_id=order.pk,
             message=f"order {order.channel_order_number} received from {request.channel.code}",
         )
         order.intake_response = intake_response_body(order)
@@ -151,7 +152,7 @@ def post_order_to_erp(tx: SyncTransaction) -> Outcome:
     before posting, and a duplicate-reference refusal adopts the existing
     document.
     """
-    from connectors.erp.client import DuplicateReferenceError  # workers only: keeps zeep out of web
+    from connectors.erp.faults import DuplicateReferenceError  # workers only: keeps zeep out of web
 
     order = Order.objects.select_related("channel__channel_config__erp").get(pk=tx.subject_id)
     config = order.channel.channel_config

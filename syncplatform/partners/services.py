@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+import threading
 
 from .choices import PartnerKind
 from .models import ApiClient, ErpEndpoint, Partner
@@ -45,16 +46,38 @@ def authenticate_api_key(clear_key: str) -> ApiClient | None:
     return client
 
 
+_erp_clients: dict[tuple, object] = {}
+_erp_clients_lock = threading.Lock()
+
+
 def erp_client_for(partner: Partner):
-    """A SOAP client for an ERP partner (the WSDL is cached per process by the connector)."""
+    """The process's SOAP client for an ERP partner.
+
+    One client per endpoint configuration per process, so the WSDL is parsed
+    once and HTTP connections are reused; editing the endpoint in the admin
+    yields a new client on the next call.
+    """
     # Imported here so web processes never load zeep; only workers talk SOAP.
     from connectors.erp.client import ErpClient
 
     endpoint: ErpEndpoint = partner.erp_endpoint
-    return ErpClient(
+    config = (
         endpoint.wsdl_url,
-        username=endpoint.username or None,
-        password=endpoint.password or None,
-        timeout=float(endpoint.timeout_seconds),
-        endpoint_url=endpoint.endpoint_url or None,
+        endpoint.endpoint_url or None,
+        endpoint.username or None,
+        endpoint.password or None,
+        float(endpoint.timeout_seconds),
     )
+    with _erp_clients_lock:
+        client = _erp_clients.get(config)
+        if client is None:
+            wsdl_url, endpoint_url, username, password, timeout = config
+            client = ErpClient(
+                wsdl_url,
+                username=username,
+                password=password,
+                timeout=timeout,
+                endpoint_url=endpoint_url,
+            )
+            _erp_clients[config] = client
+    return client
