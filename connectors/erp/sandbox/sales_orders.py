@@ -1,0 +1,172 @@
+"""The sandbox ERP's two operations: create a sales order, find one by external reference.
+
+Each takes the request payload element (already out of its SOAP envelope) and
+returns the response payload element, or raises :class:`SoapFault`. Creation is
+not idempotent: a second create with the same ExternalReference is refused
+with DUPLICATE_EXTERNAL_REFERENCE naming the first document.
+"""
+
+import decimal
+import random
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from lxml import etree
+
+from connectors.erp.sales_order_service import NAMESPACE, FaultCode
+from connectors.erp.sandbox.service_description import request_schema
+from connectors.erp.sandbox.soap import SoapFault
+from connectors.erp.sandbox.store import (
+    DuplicateExternalReference,
+    FaultInjection,
+    SandboxStore,
+    StoredSalesOrder,
+)
+
+NS = {"n0": NAMESPACE}
+CREATE_REQUEST = f"{{{NAMESPACE}}}SalesOrderCreateRequest"
+QUERY_REQUEST = f"{{{NAMESPACE}}}SalesOrderByExternalReferenceQuery"
+BLOCKED_MATERIAL_PREFIX = "BLOCKED-"
+"""Materials named like this are blocked for sales: a permanent refusal tests can trigger."""
+AMOUNT_PLACES = Decimal("0.000001")  # the WSDL's Amount has 6 fraction digits
+
+
+@dataclass(frozen=True)
+class ReceivedItem:
+    item_id: str
+    material: str
+    quantity: Decimal
+    net_price: Decimal
+    tax_amount: Decimal
+    discount_amount: Decimal
+
+
+def _text(element: etree._Element, path: str) -> str:
+    return element.findtext(path, namespaces=NS)
+
+
+def _check_schema(payload: etree._Element) -> None:
+    schema = request_schema()
+    if not schema.validate(payload):
+        error = schema.error_log.last_error
+        message = error.message.replace(f"{{{NAMESPACE}}}", "")
+        raise SoapFault(FaultCode.VALIDATION, f"request does not match the WSDL: {message}")
+
+
+def _received_items(sales_order: etree._Element) -> list[ReceivedItem]:
+    return [
+        ReceivedItem(
+            item_id=_text(item, "n0:ItemID"),
+            material=_text(item, "n0:Material"),
+            quantity=Decimal(_text(item, "n0:RequestedQuantity")),
+            net_price=Decimal(_text(item, "n0:NetPrice")),
+            tax_amount=Decimal(_text(item, "n0:TaxAmount")),
+            discount_amount=Decimal(_text(item, "n0:DiscountAmount")),
+        )
+        for item in sales_order.iterfind("n0:Item", NS)
+    ]
+
+
+def _check_business_rules(items: list[ReceivedItem]) -> None:
+    seen: set[int] = set()
+    for item in items:
+        where = f"item {item.item_id}"
+        if int(item.item_id) in seen:
+            raise SoapFault(FaultCode.VALIDATION, f"{where}: ItemID is used twice in the order")
+        seen.add(int(item.item_id))
+        if item.material.startswith(BLOCKED_MATERIAL_PREFIX):
+            raise SoapFault(
+                FaultCode.VALIDATION,
+                f"{where}: material {item.material} is blocked for sales",
+            )
+        if item.quantity <= 0:
+            raise SoapFault(
+                FaultCode.VALIDATION,
+                f"{where}: quantity must be greater than zero, got {item.quantity}",
+            )
+        amounts = {
+            "NetPrice": item.net_price,
+            "TaxAmount": item.tax_amount,
+            "DiscountAmount": item.discount_amount,
+        }
+        for name, amount in amounts.items():
+            if amount < 0:
+                raise SoapFault(FaultCode.VALIDATION, f"{where}: {name} must not be negative")
+
+
+def _net_amount(items: list[ReceivedItem]) -> Decimal:
+    # Quantities (14 places) times prices (6 places) outgrow the default 28 digits.
+    with decimal.localcontext(prec=80):
+        total = sum((i.quantity * i.net_price - i.discount_amount for i in items), Decimal(0))
+        return total.quantize(AMOUNT_PLACES, rounding=decimal.ROUND_HALF_UP).normalize()
+
+
+def _summary(parent: etree._Element, document: StoredSalesOrder) -> None:
+    sales_order = etree.SubElement(parent, f"{{{NAMESPACE}}}SalesOrder")
+    for name, value in (
+        ("SalesOrderID", document.document_number),
+        ("ExternalReference", document.external_reference),
+        ("CreationDateTime", document.created_at.isoformat()),
+        ("ItemCount", str(document.item_count)),
+        ("NetAmount", format(document.net_amount, "f")),
+        ("CurrencyCode", document.currency),
+    ):
+        etree.SubElement(sales_order, f"{{{NAMESPACE}}}{name}").text = value
+
+
+def create_sales_order(
+    store: SandboxStore, payload: etree._Element, faults: FaultInjection
+) -> etree._Element:
+    """Validate, maybe inject a fault, store, maybe stall after the commit, confirm."""
+    _check_schema(payload)
+    sales_order = payload.find("n0:SalesOrder", NS)
+    items = _received_items(sales_order)
+    _check_business_rules(items)
+    if faults.fault_rate and random.random() < faults.fault_rate:
+        raise SoapFault(FaultCode.INJECTED, "injected fault: nothing was stored, try again")
+    try:
+        document = store.insert_sales_order(
+            external_reference=_text(sales_order, "n0:ExternalReference"),
+            sold_to=_text(sales_order, "n0:SoldToParty"),
+            currency=_text(sales_order, "n0:CurrencyCode"),
+            item_count=len(items),
+            net_amount=_net_amount(items),
+            request_xml=etree.tostring(payload),
+        )
+    except DuplicateExternalReference as duplicate:
+        existing = duplicate.existing
+        raise SoapFault(
+            FaultCode.DUPLICATE_EXTERNAL_REFERENCE,
+            f"external reference {existing.external_reference} is already used by sales order"
+            f" {existing.document_number}",
+            existing_document_number=existing.document_number,
+        ) from None
+    if faults.timeout_after_commit_ms:
+        time.sleep(faults.timeout_after_commit_ms / 1000)
+    confirmation = etree.Element(f"{{{NAMESPACE}}}SalesOrderCreateConfirmation", nsmap=NS)
+    _summary(confirmation, document)
+    return confirmation
+
+
+def find_sales_order(store: SandboxStore, payload: etree._Element) -> etree._Element:
+    """Read-only: the document with the requested ExternalReference, or an empty response."""
+    _check_schema(payload)
+    reference = _text(payload, "n0:SalesOrderSelectionByExternalReference/n0:ExternalReference")
+    response = etree.Element(f"{{{NAMESPACE}}}SalesOrderByExternalReferenceResponse", nsmap=NS)
+    document = store.find_sales_order(reference)
+    if document is not None:
+        _summary(response, document)
+    return response
+
+
+def answer(store: SandboxStore, payload: etree._Element, faults: FaultInjection) -> etree._Element:
+    """Dispatch on the payload element, as document/literal SOAP does."""
+    if payload.tag == CREATE_REQUEST:
+        return create_sales_order(store, payload, faults)
+    if payload.tag == QUERY_REQUEST:
+        return find_sales_order(store, payload)
+    raise SoapFault(
+        FaultCode.UNKNOWN_OPERATION,
+        f"{payload.tag} is not a request of this service; see the WSDL",
+    )
