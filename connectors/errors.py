@@ -27,8 +27,9 @@ class TransientError(ConnectorError):
 
     code = "transient"
 
-    def __init__(self, message: str, *, code: str | None = None,
-                 may_have_reached_partner: bool = False):
+    def __init__(
+        self, message: str, *, code: str | None = None, may_have_reached_partner: bool = False
+    ):
         super().__init__(message, code=code)
         self.may_have_reached_partner = may_have_reached_partner
 

@@ -9,4 +9,3 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "syncplatform.settings")
 app = Celery("syncplatform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-

@@ -4,6 +4,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from syncplatform.core.health import healthz, readyz
 
+# API callers get problem JSON for unrouted URLs and crashes, not HTML pages.
+handler404 = "syncplatform.core.problems.not_found_handler"
+handler500 = "syncplatform.core.problems.server_error_handler"
+
 admin.site.site_header = "syncplatform operations"
 admin.site.site_title = "syncplatform"
 

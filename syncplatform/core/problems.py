@@ -7,6 +7,7 @@ a list of ``{"field": "lines[0].quantity", "message": "..."}``.
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
@@ -45,7 +46,13 @@ def flatten_errors(detail, prefix: str = "") -> list[dict]:
     if isinstance(detail, dict):
         found = []
         for key, value in detail.items():
-            name = prefix if key == "non_field_errors" else (f"{prefix}.{key}" if prefix else key)
+            if isinstance(key, int):
+                # DRF >= 3.18 reports list items as {index: errors}, not as a list.
+                name = f"{prefix}[{key}]"
+            elif key == "non_field_errors":
+                name = prefix
+            else:
+                name = f"{prefix}.{key}" if prefix else key
             found.extend(flatten_errors(value, name))
         return found
     if isinstance(detail, list):
@@ -111,3 +118,29 @@ def problem_exception_handler(exc, context):
         if header in response:
             problem[header] = response[header]
     return problem
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found_handler(request, exception):
+    """``handler404``: problem JSON under ``/api/`` (unrouted URLs too), Django's page elsewhere."""
+    if not _is_api(request):
+        return defaults.page_not_found(request, exception)
+    return problem_response(
+        request, 404, "not-found", "Not found", f"no API resource at {request.path}"
+    )
+
+
+def server_error_handler(request):
+    """``handler500``: problem JSON under ``/api/``, so the caller still gets a correlation id."""
+    if not _is_api(request):
+        return defaults.server_error(request)
+    return problem_response(
+        request,
+        500,
+        "internal-error",
+        "Internal error",
+        "the request failed on our side; quote the correlation_id when reporting it",
+    )

@@ -64,7 +64,9 @@ def import_mappings(kind: str, text: str, *, user=None) -> ImportReport:
     partners = {p.code: p for p in Partner.objects.all()}
     report, seen = ImportReport(), {}
     with transaction.atomic():
-        for line, row in enumerate(reader, start=2):
+        for row in reader:
+            # The physical line (blank lines and quoted newlines count), as an editor shows it.
+            line = reader.line_num
             row = {name: (value or "").strip() for name, value in row.items() if name}
             try:
                 key, values = _clean_row(fmt, row, partners)
@@ -97,7 +99,8 @@ def _clean_row(fmt, row, partners):
         if code and (warehouse is None or warehouse.kind != PartnerKind.WAREHOUSE):
             raise ValueError(f"warehouse {code!r} is not a warehouse partner")
         values["warehouse_id"] = warehouse.pk if warehouse else None
-    for name, value in values.items():
+    # Key columns too: a too-long key would otherwise abort the whole import at the database.
+    for name, value in [*((k, row[k]) for k in fmt.key), *values.items()]:
         limit = getattr(fmt.model._meta.get_field(name), "max_length", None)
         if limit and value and len(value) > limit:
             raise ValueError(f"{name} is longer than {limit} characters")

@@ -74,9 +74,17 @@ def accept_order(request: IntakeRequest, canonical: dict) -> IntakeResult:
 
 
 def _find_existing(request, canonical, body_sha256) -> IntakeResult | None:
-    by_key = Order.objects.filter(
-        idempotency_scope=request.idempotency_scope, idempotency_key=request.idempotency_key
-    ).first()
+    key = (request.idempotency_scope, request.idempotency_key)
+    by_key = Order.objects.filter(idempotency_scope=key[0], idempotency_key=key[1]).first()
+    by_number = None
+    if by_key is None:
+        by_number = Order.objects.filter(
+            channel=request.channel, channel_order_number=canonical["channel_order_number"]
+        ).first()
+        # A concurrent request with this very key may commit between the two reads:
+        # it is still a repeat of that key, not another order under a new key.
+        if by_number and (by_number.idempotency_scope, by_number.idempotency_key) == key:
+            by_key = by_number
     if by_key:
         if by_key.request_sha256 != body_sha256:
             raise Problem(
@@ -87,9 +95,6 @@ def _find_existing(request, canonical, body_sha256) -> IntakeResult | None:
                 [{"field": "Idempotency-Key", "message": "already used with a different body"}],
             )
         return IntakeResult(by_key, 202, by_key.intake_response, is_replay=True)
-    by_number = Order.objects.filter(
-        channel=request.channel, channel_order_number=canonical["channel_order_number"]
-    ).first()
     if by_number:
         return IntakeResult(by_number, 200, intake_response_body(by_number))
     return None

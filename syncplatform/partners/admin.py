@@ -17,7 +17,7 @@ class KeepSecretFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in self.secret_fields:
+        for name in self._shown_secrets():
             field = self.fields[name]
             field.widget = SecretInput()
             field.required = False
@@ -26,10 +26,14 @@ class KeepSecretFormMixin:
 
     def clean(self):
         data = super().clean()
-        for name in self.secret_fields:
+        for name in self._shown_secrets():
             if not data.get(name) and self.instance.pk:
                 data[name] = getattr(self.instance, name)
         return data
+
+    def _shown_secrets(self):
+        # View-only admins get the form without its secrets (see HideSecretsFromViewers).
+        return [name for name in self.secret_fields if name in self.fields]
 
 
 class ChannelConfigForm(KeepSecretFormMixin, forms.ModelForm):
@@ -48,14 +52,24 @@ class ErpEndpointForm(KeepSecretFormMixin, forms.ModelForm):
         fields = ["wsdl_url", "endpoint_url", "username", "password", "timeout_seconds"]
 
 
-class ChannelConfigInline(admin.StackedInline):
+class HideSecretsFromViewers:
+    """Users who may only view see every field read-only, as text: leave the secrets out."""
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        return [name for name in fields if name not in self.form.secret_fields]
+
+
+class ChannelConfigInline(HideSecretsFromViewers, admin.StackedInline):
     model = ChannelConfig
     form = ChannelConfigForm
     fk_name = "partner"
     extra = 0
 
 
-class ErpEndpointInline(admin.StackedInline):
+class ErpEndpointInline(HideSecretsFromViewers, admin.StackedInline):
     model = ErpEndpoint
     form = ErpEndpointForm
     extra = 0
@@ -84,6 +98,8 @@ class ApiClientAdmin(admin.ModelAdmin):
         client, clear_key = issue_api_key(obj.partner, obj.name)
         obj.pk, obj.key_prefix, obj.key_hash = client.pk, client.key_prefix, client.key_hash
         obj._state.adding = False
+        if not obj.is_active:  # issue_api_key creates active clients; honour the form
+            obj.save(update_fields=["is_active", "updated_at"])
         self.message_user(
             request,
             f"API key for {client.partner.code} (shown once, copy it now): {clear_key}",

@@ -50,7 +50,9 @@ class StrictInteger(serializers.IntegerField):
 
 
 class CustomerSerializer(serializers.Serializer):
-    channel_customer_id = serializers.CharField(max_length=80)
+    # Blank for guest checkouts (Shopify sends no customer): the channel's
+    # default sold-to covers them, or the posting fails naming the customer.
+    channel_customer_id = serializers.CharField(max_length=80, allow_blank=True)
     name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
 

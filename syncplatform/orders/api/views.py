@@ -176,7 +176,8 @@ class ShopifyOrderWebhookView(APIView):
                 "validation-error",
                 "The webhook cannot be mapped",
                 str(exc),
-                [{"field": exc.field, "message": exc.problem}],
+                # "" is the payload as a whole: name it as the REST intake does.
+                [{"field": exc.field or "body", "message": exc.problem}],
             ) from None
         result = accept_order(
             IntakeRequest(
