@@ -24,11 +24,12 @@ IS_PRODUCTION = SYNC_ENV == "production"
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if IS_PRODUCTION:
-    if not SECRET_KEY:
+    # Blank values count as missing: " " or "," would otherwise pass and fail later.
+    if not (SECRET_KEY or "").strip():
         raise ImproperlyConfigured("SYNC_ENV=production needs DJANGO_SECRET_KEY")
     if DEBUG:
         raise ImproperlyConfigured("SYNC_ENV=production refuses DJANGO_DEBUG=1")
-    if not env_str("SYNC_ENCRYPTION_KEYS"):
+    if not env_list("SYNC_ENCRYPTION_KEYS", []):
         raise ImproperlyConfigured("SYNC_ENV=production needs SYNC_ENCRYPTION_KEYS")
 SECRET_KEY = SECRET_KEY or "development-only-key-never-use-in-production"
 
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "syncplatform.mappings",
     "syncplatform.audit",
     "syncplatform.orders",
+    "syncplatform.fulfillment",
 ]
 
 MIDDLEWARE = [
@@ -114,7 +116,6 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("SYNC_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -144,6 +145,9 @@ SYNC_LEASE_SECONDS = env_int("SYNC_LEASE_SECONDS", 120)
 SYNC_PUBLISH_GRACE_SECONDS = env_int("SYNC_PUBLISH_GRACE_SECONDS", 30)
 SYNC_SWEEP_INTERVAL_SECONDS = env_int("SYNC_SWEEP_INTERVAL_SECONDS", 5)
 SYNC_SWEEP_BATCH = env_int("SYNC_SWEEP_BATCH", 500)
+
+# --- Fulfilment (3PL) ---------------------------------------------------------
+SYNC_940_BATCH_SIZE = env_int("SYNC_940_BATCH_SIZE", 10000)
 
 # --- REST framework ---------------------------------------------------------
 REST_FRAMEWORK = {
@@ -194,6 +198,7 @@ CELERY_TASK_QUEUES = tuple(
 CELERY_TASK_ROUTES = {
     "syncplatform.orders.tasks.*": {"queue": "realtime"},
     "syncplatform.audit.tasks.*": {"queue": "realtime"},
+    "syncplatform.fulfillment.tasks.*": {"queue": "batch"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -97,6 +97,7 @@ ensure_sftp_root() {
     chmod 2775 "$SFTP_ROOT" "$SFTP_ROOT"/{outbound,inbound,archive,error}
 }
 
+    # No quotes around the -d path: internal-sftp takes them literally and falls back to $HOME.
 write_config() {
     cat >"$CONFIG" <<EOF
 # Written by deploy/local/sshd.sh; test server only.
@@ -120,7 +121,7 @@ PermitTTY no
 PermitTunnel no
 LogLevel VERBOSE
 Subsystem sftp internal-sftp
-ForceCommand internal-sftp -d "$SFTP_ROOT"
+ForceCommand internal-sftp -d $SFTP_ROOT
 EOF
 }
 

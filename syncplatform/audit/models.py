@@ -142,6 +142,13 @@ class SyncTransaction(models.Model):
             kind=EventKind.RECEIVED, to_state=self.state, message=message, excerpt=excerpt
         )
 
+    def skip(self, message: str):
+        """Close a received transaction that needs no processing (a duplicate file)."""
+        self._require(TransactionState.RECEIVED)
+        self.finished_at = timezone.now()
+        self.next_attempt_at = None
+        return self._move(TransactionState.SUCCEEDED, EventKind.SKIPPED, message)
+
     def start_attempt(self, lease_seconds: int):
         """Claim the row for one attempt; the lease lets the sweeper recover a lost worker."""
         now = timezone.now()

@@ -32,11 +32,17 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Outcome:
-    """What a handler achieved: an event message, an excerpt, and writes to commit."""
+    """What a handler achieved: an event message, an excerpt, and writes to commit.
+
+    ``failure`` (code, message) ends the transaction ``failed`` after ``apply``
+    committed what could be kept, e.g. the good sets of an EDI file whose other
+    sets were rejected; ``apply`` must then be safe to run again on replay.
+    """
 
     message: str
     excerpt: str = ""
     apply: Callable[[], None] = field(default=lambda: None)
+    failure: tuple[str, str] | None = None
 
 
 Handler = Callable[[SyncTransaction], Outcome]
@@ -91,7 +97,10 @@ def _finish(tx, started, *, outcome=None, retry=None, failure=None):
             return
         if outcome is not None:
             outcome.apply()
-            current.succeed(outcome.message, duration_ms=duration_ms, excerpt=outcome.excerpt)
+            if outcome.failure:
+                current.fail(*outcome.failure, duration_ms=duration_ms, excerpt=outcome.excerpt)
+            else:
+                current.succeed(outcome.message, duration_ms=duration_ms, excerpt=outcome.excerpt)
         elif failure is not None:
             current.fail(*failure, duration_ms=duration_ms)
         else:

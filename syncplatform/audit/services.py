@@ -24,6 +24,7 @@ def open_transaction(
     idempotency_key: str = "",
     subject_id: int | None = None,
     message: str,
+    publish: bool = True,
 ) -> SyncTransaction:
     """Create a ``received`` transaction with its first event and publish it after commit.
 
@@ -40,7 +41,31 @@ def open_transaction(
         next_attempt_at=timezone.now() + timedelta(seconds=settings.SYNC_PUBLISH_GRACE_SECONDS),
     )
     tx.record_received(message)
-    enqueue_on_commit(kind, tx.pk)
+    if publish:
+        enqueue_on_commit(kind, tx.pk)
+    return tx
+
+
+def open_failed_transaction(
+    *, kind: str, partner, business_key: str, code: str, message: str, subject_id: int | None = None
+) -> SyncTransaction:
+    """Record an exception someone must look at (e.g. an acknowledgment that never came).
+
+    The transaction is created, attempted and failed in one go, so it lands in
+    the admin's failed list with its full history; "retry now" re-checks it.
+    """
+    with transaction.atomic():
+        tx = open_transaction(
+            kind=kind,
+            partner=partner,
+            business_key=business_key,
+            correlation_id=f"{kind}-{business_key}"[:64],
+            subject_id=subject_id,
+            message=message,
+            publish=False,
+        )
+        tx.start_attempt(settings.SYNC_LEASE_SECONDS)
+        tx.fail(code, message)
     return tx
 
 
@@ -81,7 +106,12 @@ def sweep_due_transactions(limit: int | None = None) -> int:
                     state__in=(TransactionState.RECEIVED, TransactionState.RETRYING),
                     next_attempt_at__lte=now,
                 )
-                | Q(state=TransactionState.PROCESSING, lease_until__lte=now)
+                # start_attempt clears next_attempt_at; a sweep sets it, so an
+                # expired lease is published once per grace period, not every sweep.
+                | (
+                    Q(state=TransactionState.PROCESSING, lease_until__lte=now)
+                    & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+                )
             )
             .order_by("pk")
             .values_list("pk", "kind")[:limit]

@@ -128,10 +128,10 @@ def web_server(platform_env, logs_dir):
 
 @pytest.fixture
 def start_worker(platform_env, logs_dir):
-    """Start a realtime Celery worker (prefork, concurrency 2); stopped after the test."""
+    """Start a Celery worker (prefork, concurrency 2); stopped after the test."""
     started = []
 
-    def start(name: str = "realtime") -> ServerProcess:
+    def start(name: str = "realtime", queues: str = "realtime") -> ServerProcess:
         worker = ServerProcess(
             f"worker-{name}-{len(started)}",
             [
@@ -140,7 +140,7 @@ def start_worker(platform_env, logs_dir):
                 "syncplatform",
                 "worker",
                 "-Q",
-                "realtime",
+                queues,
                 "-c",
                 "2",
                 "-n",

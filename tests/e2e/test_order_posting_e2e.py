@@ -1,53 +1,19 @@
 """Orders from REST intake to the sandbox ERP through real servers and a real worker."""
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 
 from syncplatform.audit.choices import EventKind, TransactionState
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.audit.services import sweep_due_transactions
 from syncplatform.mappings.models import SkuMapping
 from syncplatform.orders.models import Order
+from tests.support.api import order_status, post_order, wait_for_status
 from tests.support.orders import canonical_order
 from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.e2e
-
-
-def post_order(web_server, api_key, order, key):
-    return requests.post(
-        f"{web_server}/api/v1/orders",
-        data=json.dumps(order),
-        timeout=30,
-        headers={
-            "Authorization": f"Bearer {api_key}",
-            "Idempotency-Key": key,
-            "Content-Type": "application/json",
-        },
-    )
-
-
-def order_status(web_server, api_key, order_id):
-    response = requests.get(
-        f"{web_server}/api/v1/orders/{order_id}",
-        timeout=10,
-        headers={"Authorization": f"Bearer {api_key}"},
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def wait_for_status(web_server, api_key, order_id, status, *, timeout=60, sweep=False):
-    def reached():
-        if sweep:
-            sweep_due_transactions()
-        body = order_status(web_server, api_key, order_id)
-        return body if body["status"] == status else None
-
-    return wait_until(reached, timeout=timeout, interval=0.3, what=f"order {order_id} {status}")
 
 
 def test_rest_order_reaches_the_erp_exactly_once(demo_channel, web_server, erp, start_worker):

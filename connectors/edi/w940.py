@@ -1,0 +1,257 @@
+"""940 Warehouse Shipping Order: what the platform asks a 3PL to ship.
+
+``write_940(orders, envelope) -> bytes`` writes one interchange (GS01 ``OW``)
+with one 940 per order; ``read_940(transaction_set) -> ShippingOrder`` is its
+inverse (the sandbox warehouse reads what the platform wrote), so
+``read_940(write_940([order])...) == order``.
+
+Dataclasses (what the fulfillment app builds from its order rows):
+
+* ``ShippingOrder``: depositor_order_number (W0502, our order number),
+  purchase_order_number (W0503, the channel's order number), status (W0501:
+  N original, R replace, F cancel...), parties (N1 loops; ship-to ST,
+  ship-from SF), references (header N9), dates (G62, e.g. 10 requested ship
+  date), carrier (W66: payment method, transportation method, routing, SCAC),
+  lines.
+* ``ShippingOrderLine``: quantity (Decimal, W0101), unit (W0102), upc (W0103
+  U.P.C. case code), sku + sku_qualifier (W0104/W0105, SK by default; must not
+  be a UPC qualifier), line_number (N9*LI, our order line number), references
+  (other line N9s), description (G69).
+
+Segments per set: W05, N1/N2/N3/N4 loops, N9, G62, W66, then per line
+LX, W01, G69, N9*LI, N9..., and a closing W76 with the total quantity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from connectors.edi.envelope import TransactionSet
+from connectors.edi.errors import ElementSyntax
+from connectors.edi.segment_reader import (
+    missing_segment,
+    need,
+    need_quantity,
+    noted,
+    out_of_place,
+    padded,
+    problem,
+    raise_for_notes,
+    walk_set,
+    whole_number,
+)
+from connectors.edi.shipping import (
+    CarrierRouting,
+    Party,
+    PartyLoops,
+    QualifiedDate,
+    Reference,
+    date_segment,
+    party_segments,
+    qualified_date_from,
+    quantity_text,
+    reference_from,
+    reference_segment,
+)
+from connectors.edi.writer import Envelope, Segment, write_interchange
+
+FUNCTIONAL_ID = "OW"
+LINE_NUMBER_QUALIFIER = "LI"
+# Product id qualifiers that carry a UPC/GTIN rather than a SKU.
+UPC_QUALIFIERS = frozenset({"UP", "UK", "UA", "EN"})
+
+
+@dataclass
+class ShippingOrderLine:
+    quantity: Decimal
+    unit: str
+    upc: str = ""
+    sku: str = ""
+    sku_qualifier: str = "SK"
+    line_number: int | None = None
+    references: tuple[Reference, ...] = ()
+    description: str = ""
+
+
+@dataclass
+class ShippingOrder:
+    depositor_order_number: str
+    purchase_order_number: str = ""
+    status: str = "N"
+    parties: tuple[Party, ...] = ()
+    references: tuple[Reference, ...] = ()
+    dates: tuple[QualifiedDate, ...] = ()
+    carrier: CarrierRouting | None = None
+    lines: tuple[ShippingOrderLine, ...] = ()
+
+    def party(self, role: str) -> Party | None:
+        """The first party with N101 ``role`` (``"ST"`` ship-to...), or None."""
+        return next((party for party in self.parties if party.role == role), None)
+
+
+def write_940(orders: Sequence[ShippingOrder], envelope: Envelope) -> bytes:
+    """One interchange, one group, one 940 per order (in order)."""
+    return write_interchange(envelope, FUNCTIONAL_ID, [("940", order_segments(o)) for o in orders])
+
+
+def order_segments(order: ShippingOrder) -> list[Segment]:
+    """The body of one 940 (without ST/SE)."""
+    segments: list[Segment] = [
+        ["W05", order.status, order.depositor_order_number, order.purchase_order_number]
+    ]
+    for party in order.parties:
+        segments.extend(party_segments(party))
+    segments.extend(reference_segment(reference) for reference in order.references)
+    segments.extend(date_segment(qualified) for qualified in order.dates)
+    if order.carrier:
+        carrier = order.carrier
+        segments.append(
+            ["W66", carrier.payment_method, carrier.transportation_method, "", "",
+             carrier.routing, "", "", "", "", carrier.scac]
+        )  # fmt: skip
+    for number, line in enumerate(order.lines, start=1):
+        segments.append(["LX", number])
+        qualifier = line.sku_qualifier if line.sku else ""
+        segments.append(
+            ["W01", quantity_text(line.quantity), line.unit, line.upc, qualifier, line.sku]
+        )
+        if line.description:
+            segments.append(["G69", line.description])
+        if line.line_number is not None:
+            segments.append(["N9", LINE_NUMBER_QUALIFIER, line.line_number])
+        segments.extend(reference_segment(reference) for reference in line.references)
+    total = sum((line.quantity for line in order.lines), Decimal(0))
+    segments.append(["W76", quantity_text(total)])
+    return segments
+
+
+@dataclass
+class _OrderDraft:
+    w05: list[str] | None = None
+    parties: PartyLoops = field(default_factory=PartyLoops)
+    references: list[Reference] = field(default_factory=list)
+    dates: list[QualifiedDate] = field(default_factory=list)
+    carrier: CarrierRouting | None = None
+    lines: list[ShippingOrderLine] = field(default_factory=list)
+
+
+def read_940(ts: TransactionSet) -> ShippingOrder:
+    """The shipping order in a 940 set; raises ``DocumentError`` with AK3/AK4 notes."""
+    draft = _OrderDraft()
+    notes = walk_set(ts, _HANDLERS, draft)
+    if draft.w05 is None and not noted(notes, "W05"):
+        notes.append(missing_segment("W05", 2, "W05 (shipping order identification)"))
+    if not draft.lines and not noted(notes, "W01"):
+        notes.append(missing_segment("W01", ts.segment_count, "W01 (line item detail)"))
+    raise_for_notes(ts, notes)
+    w05 = draft.w05
+    return ShippingOrder(
+        depositor_order_number=w05[2],
+        purchase_order_number=w05[3],
+        status=w05[1],
+        parties=tuple(draft.parties.parties),
+        references=tuple(draft.references),
+        dates=tuple(draft.dates),
+        carrier=draft.carrier,
+        lines=tuple(draft.lines),
+    )
+
+
+def _w05(draft: _OrderDraft, segment: list[str]) -> None:
+    draft.parties.is_open = False
+    if draft.w05 is not None:
+        out_of_place("a 940 has one W05")
+    s = padded(segment, 4)
+    need(s[1], 1, "order status code (W0501)")
+    need(s[2], 2, "depositor order number (W0502)")
+    draft.w05 = s
+
+
+def _n1(draft: _OrderDraft, segment: list[str]) -> None:
+    if draft.lines:
+        out_of_place("N1 after the line items")
+    draft.parties.start(segment)
+
+
+def _n2_n3_n4(draft: _OrderDraft, segment: list[str]) -> None:
+    draft.parties.amend(segment)
+
+
+def _n9(draft: _OrderDraft, segment: list[str]) -> None:
+    draft.parties.is_open = False
+    reference = reference_from(segment)
+    if not draft.lines:
+        draft.references.append(reference)
+        return
+    line = draft.lines[-1]
+    if reference.qualifier != LINE_NUMBER_QUALIFIER:
+        line.references += (reference,)
+    elif line.line_number is not None:
+        problem(1, ElementSyntax.INVALID_CODE, "LI", "a second N9*LI for the same line")
+    else:
+        line.line_number = whole_number(reference.value, 2, "line number (N902)")
+
+
+def _g62(draft: _OrderDraft, segment: list[str]) -> None:
+    draft.parties.is_open = False
+    draft.dates.append(qualified_date_from(segment))
+
+
+def _w66(draft: _OrderDraft, segment: list[str]) -> None:
+    draft.parties.is_open = False
+    s = padded(segment, 11)
+    draft.carrier = CarrierRouting(
+        scac=s[10], routing=s[5], transportation_method=s[2], payment_method=s[1]
+    )
+
+
+def _w01(draft: _OrderDraft, segment: list[str]) -> None:
+    draft.parties.is_open = False
+    s = padded(segment, 8)
+    upc, sku, qualifier = s[3], "", "SK"
+    for index in (4, 6):
+        if not s[index + 1]:
+            continue
+        if s[index] in UPC_QUALIFIERS:
+            upc = upc or s[index + 1]
+        elif not sku:
+            sku, qualifier = s[index + 1], s[index]
+    if not (upc or sku):
+        detail = "the line names no product: neither a UPC (W0103) nor a product id (W0105)"
+        problem(3, ElementSyntax.CONDITIONAL_MISSING, "", detail)
+    draft.lines.append(
+        ShippingOrderLine(
+            quantity=need_quantity(s[1], 1, "quantity ordered (W0101)"),
+            unit=need(s[2], 2, "unit of measure (W0102)"),
+            upc=upc,
+            sku=sku,
+            sku_qualifier=qualifier,
+        )
+    )
+
+
+def _g69(draft: _OrderDraft, segment: list[str]) -> None:
+    if not draft.lines:
+        out_of_place("G69 (line description) before any W01")
+    draft.lines[-1].description = segment[1] if len(segment) > 1 else ""
+
+
+def _close_parties(draft: _OrderDraft, segment: list[str]) -> None:
+    draft.parties.is_open = False
+
+
+_HANDLERS = {
+    "W05": _w05,
+    "N1": _n1,
+    "N2": _n2_n3_n4,
+    "N3": _n2_n3_n4,
+    "N4": _n2_n3_n4,
+    "N9": _n9,
+    "G62": _g62,
+    "W66": _w66,
+    "LX": _close_parties,
+    "W01": _w01,
+    "G69": _g69,
+}

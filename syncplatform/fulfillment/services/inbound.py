@@ -1,0 +1,254 @@
+"""Files warehouses send us: take them from SFTP, record each once, apply it, acknowledge it.
+
+Life of an inbound file: it waits in the warehouse's ``inbound`` folder until
+its size and mtime hold still; we download it, store it byte for byte as an
+``Interchange`` with its own transaction (one database transaction), apply it,
+and only then move the remote file to ``archive`` (applied, or a duplicate)
+or ``error`` (failed). If the move fails (SFTP outage), the next poll finds the
+file still there, recognises it by name and sha256 and only finishes the move:
+nothing is applied twice and nothing is lost.
+"""
+
+import hashlib
+import logging
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from connectors.edi.envelope import read_interchanges
+from connectors.edi.errors import EnvelopeError
+from connectors.edi.group_reader import read_group
+from connectors.edi.rejection import rejection_for_unreadable
+from connectors.sftp import RemoteFolder, SftpClient
+from syncplatform.audit.choices import TransactionKind, TransactionState
+from syncplatform.audit.models import SyncTransaction
+from syncplatform.audit.runner import Outcome, run_transaction
+from syncplatform.audit.services import open_transaction
+
+from ..choices import Direction, InterchangeState
+from ..models import Interchange, WarehouseConfig
+from .applying import ApplyProblems, apply_group
+from .connections import sftp_endpoint_for
+from .outbound import queue_997
+
+logger = logging.getLogger(__name__)
+
+KIND_BY_FUNCTIONAL_ID = {
+    b"SW": TransactionKind.EDI_945_IN,
+    b"IB": TransactionKind.EDI_846_IN,
+    b"FA": TransactionKind.EDI_997_IN,
+}
+
+
+def poll_warehouse(warehouse_id: int) -> int:
+    """Take every ready file from a warehouse's inbound folder; returns how many were taken.
+
+    Connector errors (the SFTP server is down) propagate to the caller: the
+    beat-scheduled task logs them and the files wait for the next poll.
+    """
+    config = WarehouseConfig.objects.select_related("partner").get(partner_id=warehouse_id)
+    taken = 0
+    with SftpClient(sftp_endpoint_for(config)) as client:
+        for remote in client.list_ready(RemoteFolder.INBOUND, config.inbound_pattern):
+            data = client.fetch(RemoteFolder.INBOUND, remote.name)
+            interchange = receive_file(config, remote.name, data)
+            destination = RemoteFolder.ERROR if _has_failed(interchange) else RemoteFolder.ARCHIVE
+            client.move(remote.name, RemoteFolder.INBOUND, destination)
+            Interchange.objects.filter(pk=interchange.pk).update(remote_disposed_at=timezone.now())
+            taken += 1
+    return taken
+
+
+def receive_file(config: WarehouseConfig, file_name: str, data: bytes) -> Interchange:
+    """Record a downloaded file once and apply it; a duplicate is recorded and skipped.
+
+    A file we already hold under the same name and content whose remote copy
+    was never moved is our own leftover, not a partner duplicate: it is
+    returned as it is.
+    """
+    sha256 = hashlib.sha256(data).hexdigest()
+    leftover = (
+        Interchange.objects.filter(
+            partner=config.partner,
+            direction=Direction.INBOUND,
+            file_name=file_name,
+            sha256=sha256,
+            remote_disposed_at__isnull=True,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if leftover:
+        return leftover
+    interchange = _record(config, file_name, data, sha256)
+    if interchange.duplicate_of_id is None:
+        run_transaction(interchange.transaction_id, apply_inbound_file)
+        interchange.refresh_from_db()
+    return interchange
+
+
+def _record(config, file_name, data, sha256) -> Interchange:
+    isa13 = _peek_isa13(data)
+    kind = KIND_BY_FUNCTIONAL_ID.get(_peek_functional_id(data), TransactionKind.EDI_FILE_IN)
+    original = (
+        Interchange.objects.filter(
+            partner=config.partner,
+            direction=Direction.INBOUND,
+            duplicate_of__isnull=True,
+        )
+        .filter(_same_file(sha256, isa13))
+        .first()
+    )
+    try:
+        with transaction.atomic():
+            return _store(config, file_name, data, sha256, isa13, kind, original)
+    except IntegrityError:
+        # Another poller stored the same file a moment ago: this copy is the duplicate.
+        original = (
+            Interchange.objects.filter(
+                partner=config.partner,
+                direction=Direction.INBOUND,
+                duplicate_of__isnull=True,
+            )
+            .filter(_same_file(sha256, isa13))
+            .first()
+        )
+        with transaction.atomic():
+            return _store(config, file_name, data, sha256, isa13, kind, original)
+
+
+def _same_file(sha256, isa13):
+    same = Q(sha256=sha256)
+    return same | Q(isa_control_number=isa13) if isa13 else same
+
+
+def _store(config, file_name, data, sha256, isa13, kind, original) -> Interchange:
+    interchange = Interchange.objects.create(
+        direction=Direction.INBOUND,
+        partner=config.partner,
+        file_name=file_name,
+        sha256=sha256,
+        content=data,
+        isa_control_number=isa13,
+        state=InterchangeState.DUPLICATE if original else InterchangeState.RECEIVED,
+        duplicate_of=original,
+    )
+    if original:
+        why = "same content" if original.sha256 == sha256 else f"same ISA13 {isa13}"
+        message = (
+            f"{file_name} is a duplicate of {original.file_name} "
+            f"(interchange #{original.pk}, {why}); recorded and skipped"
+        )
+    else:
+        message = f"{file_name} received from {config.partner.code} ({len(data)} bytes)"
+    tx = open_transaction(
+        kind=kind,
+        partner=config.partner,
+        business_key=file_name,
+        correlation_id=f"interchange-{interchange.pk}",
+        subject_id=interchange.pk,
+        message=message,
+        publish=False,
+    )
+    if original:
+        tx.skip(message)
+    interchange.transaction = tx
+    interchange.save(update_fields=["transaction"])
+    return interchange
+
+
+def apply_inbound_file(tx: SyncTransaction) -> Outcome:
+    """Parse a stored file and apply every group; answer each 945/846 group with a 997.
+
+    A broken envelope fails the transaction naming file, segment and element
+    (and gets a rejecting 997 when its group header is readable). Sets with
+    errors are rejected in the 997 and fail the transaction naming set,
+    segment and element, while the file's good sets are kept; applying is
+    idempotent, so a replay after a fix adds only what was missing.
+    """
+    interchange = Interchange.objects.select_related("partner").get(pk=tx.subject_id)
+    config = WarehouseConfig.objects.get(partner=interchange.partner)
+    data = bytes(interchange.content)
+    try:
+        parsed = read_interchanges(data)
+    except EnvelopeError as error:
+        return Outcome(
+            message=f"{interchange.file_name}: rejected",
+            apply=lambda error=error: _reject_unreadable(config, interchange, data, error),
+            failure=(error.code, f"{interchange.file_name}: {error}"),
+        )
+    problems: list[str] = []
+    steps = []
+    for parsed_interchange in parsed:
+        for group in parsed_interchange.groups:
+            results = read_group(group)
+            problems += [f"{interchange.file_name}: {r.error}" for r in results if r.error]
+            steps.append((group, results))
+    summary = _summary(interchange, parsed)
+    outcome = Outcome(message=f"{interchange.file_name}: applied {summary}")
+
+    def apply():
+        business = ApplyProblems()
+        _apply_all(config, interchange, parsed, steps, business)
+        if problems or business:
+            code = "edi_document" if problems else "edi_unmatched"
+            outcome.failure = (code, "; ".join(problems + business))
+
+    outcome.apply = apply
+    return outcome
+
+
+def _apply_all(config, interchange, parsed, steps, business) -> None:
+    interchange.isa_control_number = parsed[0].control_number if parsed else ""
+    interchange.group_control_numbers = [g.control_number for i in parsed for g in i.groups]
+    interchange.set_control_numbers = [
+        s.control_number for i in parsed for g in i.groups for s in g.transaction_sets
+    ]
+    interchange.set_types = [s.code for i in parsed for g in i.groups for s in g.transaction_sets]
+    interchange.state = InterchangeState.APPLIED
+    for group, results in steps:
+        apply_group(config, interchange, group, results, business)
+    interchange.save()
+
+
+def _reject_unreadable(config, interchange, data, error) -> None:
+    interchange.state = InterchangeState.FAILED
+    interchange.save(update_fields=["state", "updated_at"])
+    ack = rejection_for_unreadable(data, error)
+    if ack is not None and not Interchange.objects.filter(acknowledges=interchange).exists():
+        queue_997(config, ack, interchange)
+
+
+def _summary(interchange, parsed) -> str:
+    counts: dict[str, int] = {}
+    for i in parsed:
+        for g in i.groups:
+            for s in g.transaction_sets:
+                counts[s.code] = counts.get(s.code, 0) + 1
+    return ", ".join(f"{n} x {code}" for code, n in sorted(counts.items())) or "no sets"
+
+
+def _has_failed(interchange: Interchange) -> bool:
+    tx = interchange.transaction
+    return tx is not None and tx.state == TransactionState.FAILED
+
+
+def _peek_isa13(data: bytes) -> str:
+    """ISA13 read cheaply for duplicate detection; "" when the ISA is unreadable."""
+    head = data.lstrip(b"\xef\xbb\xbf \r\n\t")[:200]
+    if not head.startswith(b"ISA") or len(head) < 4:
+        return ""
+    fields = head.split(head[3:4])
+    if len(fields) > 13 and fields[13].strip().isdigit():
+        return fields[13].strip().decode()
+    return ""
+
+
+def _peek_functional_id(data: bytes) -> bytes:
+    head = data.lstrip(b"\xef\xbb\xbf \r\n\t")[:400]
+    if len(head) < 4:
+        return b""
+    separator = head[3:4]
+    index = head.find(b"GS" + separator)
+    return head[index + 3 : index + 5] if index >= 0 else b""

@@ -1,0 +1,173 @@
+"""Files we send to warehouses: 940 shipping orders in batches, and 997 acknowledgments."""
+
+import hashlib
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from connectors.edi.ack997 import write_997
+from connectors.edi.w940 import write_940
+from connectors.sftp import RemoteFolder, SftpClient
+from syncplatform.audit.choices import TransactionKind
+from syncplatform.audit.models import SyncTransaction
+from syncplatform.audit.runner import Outcome
+from syncplatform.audit.services import open_transaction
+from syncplatform.mappings.models import LocationMapping
+from syncplatform.orders.choices import OrderStatus
+from syncplatform.orders.models import Order
+
+from ..choices import AckState, Direction, InterchangeState, ShippingOrderStatus
+from ..models import Interchange, ShippingOrder, WarehouseConfig
+from .connections import envelope_for, next_control_number, sftp_endpoint_for
+from .documents import shipping_order_documents
+
+logger = logging.getLogger(__name__)
+
+
+def orders_awaiting_shipping_order(warehouse):
+    """Posted orders routed (by location mapping) to this warehouse and not sent yet."""
+    routed = LocationMapping.objects.in_force().filter(
+        channel=OuterRef("channel"),
+        channel_location=OuterRef("fulfillment_location"),
+        warehouse=warehouse,
+    )
+    return Order.objects.filter(
+        Exists(routed), status=OrderStatus.POSTED, shipping_order__isnull=True
+    )
+
+
+def send_shipping_orders(warehouse_id: int, *, limit: int | None = None) -> Interchange | None:
+    """Batch every waiting order of one warehouse into one 940 interchange and queue its upload.
+
+    The orders are locked (``skip_locked``, in primary-key order) while their
+    shipping orders, the interchange with its bytes and the upload transaction
+    are stored in one database transaction, so two concurrent runs never send
+    an order twice. The bytes are fixed here: a retried upload sends exactly
+    the same file. Returns None when nothing was waiting.
+    """
+    limit = limit or settings.SYNC_940_BATCH_SIZE
+    config = WarehouseConfig.objects.select_related("partner").get(partner_id=warehouse_id)
+    with transaction.atomic():
+        orders = list(
+            orders_awaiting_shipping_order(config.partner)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("pk")[:limit]
+        )
+        if not orders:
+            return None
+        orders = list(
+            Order.objects.filter(pk__in=[o.pk for o in orders])
+            .prefetch_related("lines")
+            .order_by("pk")
+        )
+        documents = shipping_order_documents(orders)
+        number = next_control_number(config.partner)
+        content = write_940(documents, envelope_for(config, number))
+        interchange = _store_outbound(
+            config,
+            f"940_{number:09d}.edi",
+            content,
+            number,
+            ["940"] * len(orders),
+            TransactionKind.EDI_940_OUT,
+            ack=AckState.PENDING if config.expects_997 else AckState.NOT_EXPECTED,
+        )
+        ShippingOrder.objects.bulk_create(
+            ShippingOrder(
+                order=order,
+                warehouse=config.partner,
+                interchange=interchange,
+                set_control_number=f"{index:04d}",
+            )
+            for index, order in enumerate(orders, start=1)
+        )
+    logger.info(
+        "queued %s with %d shipping orders for %s",
+        interchange.file_name,
+        len(orders),
+        config.partner.code,
+    )
+    return interchange
+
+
+def queue_997(config: WarehouseConfig, ack, acknowledges: Interchange) -> Interchange:
+    """Store a 997 for a received group and queue its upload (inside the caller's transaction)."""
+    number = next_control_number(config.partner)
+    content = write_997(ack, envelope_for(config, number))
+    interchange = _store_outbound(
+        config,
+        f"997_{number:09d}.edi",
+        content,
+        number,
+        ["997"],
+        TransactionKind.EDI_997_OUT,
+        ack=AckState.NOT_EXPECTED,
+        note=f"acknowledges {acknowledges.file_name}",
+    )
+    interchange.acknowledges = acknowledges
+    interchange.acknowledged_group = ack.group_control_number
+    interchange.save(update_fields=["acknowledges", "acknowledged_group"])
+    return interchange
+
+
+def _store_outbound(
+    config, file_name, content, number, set_types, kind, *, ack, note=""
+) -> Interchange:
+    interchange = Interchange.objects.create(
+        direction=Direction.OUTBOUND,
+        partner=config.partner,
+        file_name=file_name,
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        isa_control_number=f"{number:09d}",
+        group_control_numbers=[str(number)],
+        set_control_numbers=[f"{i:04d}" for i in range(1, len(set_types) + 1)],
+        set_types=set_types,
+        state=InterchangeState.PENDING,
+        ack_state=ack,
+    )
+    interchange.transaction = open_transaction(
+        kind=kind,
+        partner=config.partner,
+        business_key=file_name,
+        correlation_id=f"interchange-{interchange.pk}",
+        subject_id=interchange.pk,
+        message=f"{file_name} ({len(set_types)} set(s)) queued for {config.partner.code}"
+        + (f"; {note}" if note else ""),
+    )
+    interchange.save(update_fields=["transaction"])
+    return interchange
+
+
+def upload_interchange(tx: SyncTransaction) -> Outcome:
+    """Upload a stored outbound file to the warehouse's outbound folder.
+
+    Idempotent: the SFTP connector treats the same name with the same bytes as
+    done, so a retry after a lost connection never makes a second file.
+    """
+    interchange = Interchange.objects.select_related("partner").get(pk=tx.subject_id)
+    config = WarehouseConfig.objects.get(partner=interchange.partner)
+    with SftpClient(sftp_endpoint_for(config)) as client:
+        receipt = client.put(
+            RemoteFolder.OUTBOUND, interchange.file_name, bytes(interchange.content)
+        )
+    how = "was already there" if receipt.was_already_present else "uploaded"
+    return Outcome(
+        message=f"{interchange.file_name} {how} ({receipt.file.size} bytes, "
+        f"sha256 {receipt.sha256[:12]}…)",
+        apply=lambda: _mark_sent(interchange, config),
+    )
+
+
+def _mark_sent(interchange: Interchange, config: WarehouseConfig) -> None:
+    interchange.state = InterchangeState.SENT
+    if interchange.ack_state == AckState.PENDING:
+        interchange.ack_due_by = timezone.now() + timedelta(minutes=config.ack_due_minutes)
+    interchange.save(update_fields=["state", "ack_due_by", "updated_at"])
+    interchange.shipping_orders.filter(status=ShippingOrderStatus.PENDING).update(
+        status=ShippingOrderStatus.SENT, updated_at=timezone.now()
+    )
