@@ -7,14 +7,22 @@ cd "$(dirname "$0")/../.."
 export SYNC_WEB_PORT="${PORT:-8000}"
 export SYNC_SANDBOX_ERP_PORT="${SYNC_SANDBOX_ERP_PORT:-8001}"
 export SYNC_VAR_DIR="${SYNC_VAR_DIR:-$PWD/var/embedded}"
+export SYNC_SANDBOX_SFTP_PORT="${SYNC_SANDBOX_SFTP_PORT:-8022}"
 export SYNC_PUBLISH_GRACE_SECONDS="${SYNC_PUBLISH_GRACE_SECONDS:-10}"
 mkdir -p "$SYNC_VAR_DIR"
 
 py=.venv/bin/python
 $py manage.py migrate --noinput -v0
 $py manage.py collectstatic --noinput -v0
+# The sandbox warehouse's host key and our client key, made once and reused.
+eval "$($py -m connectors.sandbox_warehouse --prepare-only \
+    --bind "127.0.0.1:$SYNC_SANDBOX_SFTP_PORT" --root "$SYNC_VAR_DIR/sftp-root" \
+    --state "$SYNC_VAR_DIR/sandbox-warehouse" \
+    --make-client-key "$SYNC_VAR_DIR/sandbox-warehouse/client_key")"
 credentials="$SYNC_VAR_DIR/demo-credentials.txt"
-$py manage.py load_demo --erp-url "http://127.0.0.1:$SYNC_SANDBOX_ERP_PORT" >"$credentials"
+$py manage.py load_demo --erp-url "http://127.0.0.1:$SYNC_SANDBOX_ERP_PORT" \
+    --sftp-port "$SYNC_SANDBOX_SFTP_PORT" --sftp-known-hosts "$SANDBOX_SFTP_KNOWN_HOSTS" \
+    --sftp-key-file "$SANDBOX_SFTP_KEY" >"$credentials"
 # shellcheck disable=SC1090
 . "$credentials"
 
@@ -27,6 +35,7 @@ cat <<BANNER
   Admin        http://127.0.0.1:$SYNC_WEB_PORT/admin/   user admin / password $ADMIN_PASSWORD
   Health       http://127.0.0.1:$SYNC_WEB_PORT/readyz
   Sandbox ERP  http://127.0.0.1:$SYNC_SANDBOX_ERP_PORT/sap/SalesOrder?wsdl
+  Sandbox 3PL  sftp://warehouse@127.0.0.1:$SYNC_SANDBOX_SFTP_PORT (files in $SYNC_VAR_DIR/sftp-root)
   Demo API key $DEMO_API_KEY   (also in $credentials)
 
   Post the demo order:

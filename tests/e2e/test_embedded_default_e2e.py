@@ -15,9 +15,12 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def embedded_platform(tmp_path):
-    web_port, erp_port = free_port(), free_port()
+    web_port, erp_port, sftp_port = free_port(), free_port(), free_port()
     env = child_env(
-        PORT=str(web_port), SYNC_SANDBOX_ERP_PORT=str(erp_port), SYNC_VAR_DIR=str(tmp_path / "var")
+        PORT=str(web_port),
+        SYNC_SANDBOX_ERP_PORT=str(erp_port),
+        SYNC_SANDBOX_SFTP_PORT=str(sftp_port),
+        SYNC_VAR_DIR=str(tmp_path / "var"),
     )
     for name in ("DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"):
         env.pop(name, None)
@@ -57,7 +60,7 @@ def embedded_platform(tmp_path):
         log.close()
 
 
-def test_embedded_default_posts_the_readme_order_to_the_sandbox_erp(embedded_platform):
+def test_embedded_default_takes_the_readme_order_to_the_erp_and_to_shipped(embedded_platform):
     base_url, credentials = embedded_platform
     headers = {
         "Authorization": f"Bearer {credentials['DEMO_API_KEY']}",
@@ -78,6 +81,16 @@ def test_embedded_default_posts_the_readme_order_to_the_sandbox_erp(embedded_pla
     status = wait_until(posted, timeout=90, interval=0.5, what="the demo order to be posted")
     assert status["erp_document_number"]
     assert status["channel_order_number"] == json.loads(body)["channel_order_number"]
+
+    def shipped():
+        status = requests.get(
+            base_url + accepted.json()["status_url"], headers=headers, timeout=10
+        ).json()
+        return status if status["status"] == "shipped" else None
+
+    # 940 batch (every 10 s) → sandbox warehouse (997, then a 945 after 5 s) → poll (every 5 s)
+    status = wait_until(shipped, timeout=150, interval=1, what="the demo order to be shipped")
+    assert [line["quantity_shipped"] for line in status["lines"]] == [2]
     admin = requests.Session()
     login = admin.get(f"{base_url}/admin/login/", timeout=10)
     assert login.status_code == 200 and "syncplatform operations" in login.text

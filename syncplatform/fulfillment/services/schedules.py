@@ -8,7 +8,9 @@ SEND_EVERY_SECONDS = 300
 POLL_EVERY_SECONDS = 60
 
 
-def ensure_warehouse_schedules(partner) -> None:
+def ensure_warehouse_schedules(
+    partner, *, send_every: int = SEND_EVERY_SECONDS, poll_every: int = POLL_EVERY_SECONDS
+) -> None:
     """Create the 940 send and inbound poll schedules of a warehouse if missing.
 
     Existing schedules are left as operations edited them.
@@ -17,12 +19,12 @@ def ensure_warehouse_schedules(partner) -> None:
         (
             f"send 940s to {partner.code}",
             "syncplatform.fulfillment.tasks.send_shipping_orders_task",
-            SEND_EVERY_SECONDS,
+            send_every,
         ),
         (
             f"poll {partner.code} inbound",
             "syncplatform.fulfillment.tasks.poll_warehouse_task",
-            POLL_EVERY_SECONDS,
+            poll_every,
         ),
     ):
         every, _ = IntervalSchedule.objects.get_or_create(

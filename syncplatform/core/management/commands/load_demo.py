@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from syncplatform.fulfillment.models import WarehouseConfig
+from syncplatform.fulfillment.services import ensure_warehouse_schedules
 from syncplatform.mappings.choices import MappingKind
 from syncplatform.mappings.csvfiles import import_mappings
 from syncplatform.partners.choices import PartnerKind
@@ -33,16 +35,42 @@ class Command(BaseCommand):
             help="admin password (default: a new random one, printed)",
         )
         parser.add_argument(
+            "--sftp-port",
+            type=int,
+            default=0,
+            help="sandbox warehouse SFTP port (0: no warehouse config)",
+        )
+        parser.add_argument(
+            "--sftp-known-hosts",
+            default="",
+            help="the sandbox SFTP server's known_hosts line (pinned)",
+        )
+        parser.add_argument(
+            "--sftp-key-file", default="", help="private key file for the sandbox SFTP user"
+        )
+        parser.add_argument(
             "--webhook-secret",
             default="demo-shopify-secret",
             help="demo-web's Shopify webhook secret",
         )
 
     @transaction.atomic
-    def handle(self, *args, erp_url, admin_password, webhook_secret, **options):
+    def handle(
+        self,
+        *args,
+        erp_url,
+        admin_password,
+        webhook_secret,
+        sftp_port,
+        sftp_known_hosts,
+        sftp_key_file,
+        **options,
+    ):
         channel = self._partner("demo-web", "Demo web shop", PartnerKind.CHANNEL)
         erp = self._partner("demo-erp", "Sandbox ERP", PartnerKind.ERP)
-        self._partner("demo-3pl", "Sandbox 3PL warehouse", PartnerKind.WAREHOUSE)
+        warehouse = self._partner("demo-3pl", "Sandbox 3PL warehouse", PartnerKind.WAREHOUSE)
+        if sftp_port:
+            self._warehouse(warehouse, sftp_port, sftp_known_hosts, sftp_key_file)
         ErpEndpoint.objects.update_or_create(
             partner=erp,
             defaults={
@@ -74,6 +102,24 @@ class Command(BaseCommand):
             admin.set_password(password)
             admin.save()
         self.stdout.write(f"DEMO_API_KEY={api_key}\nADMIN_USER=admin\nADMIN_PASSWORD={password}\n")
+
+    def _warehouse(self, partner, port, known_hosts, key_file):
+        WarehouseConfig.objects.update_or_create(
+            partner=partner,
+            defaults={
+                "sftp_host": "127.0.0.1",
+                "sftp_port": port,
+                "sftp_username": "warehouse",
+                "sftp_private_key": Path(key_file).read_text(),
+                "sftp_known_hosts": known_hosts,
+                "settle_seconds": 1,
+                "our_isa_id": "SYNCPLATFORM",
+                "their_isa_id": "SANDBOX3PL",
+                "ack_due_minutes": 10,
+            },
+        )
+        # The demo should show an order reach "shipped" within a minute.
+        ensure_warehouse_schedules(partner, send_every=10, poll_every=5)
 
     def _partner(self, code, name, kind):
         partner, _ = Partner.objects.update_or_create(
