@@ -91,6 +91,7 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("SYNC_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
@@ -203,6 +204,11 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery's Django fixup closes the database connection around every task unless
+# this is set; a new PostgreSQL session per order cost more than the SOAP call.
+# Connections are recycled after this many tasks; broken ones are caught by
+# CONN_HEALTH_CHECKS.
+CELERY_DB_REUSE_MAX = env_int("SYNC_WORKER_DB_REUSE_MAX", 1000)
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {

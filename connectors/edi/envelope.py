@@ -13,8 +13,11 @@ received file. It checks, per interchange:
 
 The first problem raises :class:`EnvelopeError` naming the interchange, the
 segment position in the file, the segment id and the element. Whatever the
-bytes, no other exception escapes. The content of the sets is not judged
-here: document readers (``read_945``...) do that per set.
+bytes, no other exception escapes. A wrong SE01/SE02 is an envelope error
+too, so one miscounted set refuses the whole file: its segments cannot be
+trusted to belong where they seem to. The content of the sets is not judged
+here: document readers (``read_945``...) do that per set, and
+``read_group``/``build_997`` turn their verdicts into a 997.
 
 Dataclasses the fulfillment app stores (plain values, safe to keep):
 
@@ -196,12 +199,17 @@ class _EnvelopeReader:
             position=self.base + self.index,
         )
         self._advance(end)
+        sets, body, joint, separator = group.transaction_sets, self.body, self.joint, self.element
         while True:
-            if self._at_end():
+            if self.offset > len(body):
                 self._fail_at_end("GE", f"functional group {gs[6]} has no GE trailer")
-            elements, end = self._current()
+            # _current() inlined: this runs once per transaction set
+            end = body.find(joint, self.offset)
+            if end < 0:
+                end = len(body)
+            elements = body[self.offset : end].split(separator)
             if elements[0] == "ST":
-                group.transaction_sets.append(self._set(elements, group))
+                sets.append(self._set(elements, group))
             elif elements[0] == "GE":
                 self._check_ge(elements, group)
                 self._advance(end)

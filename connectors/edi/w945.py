@@ -25,7 +25,7 @@ Dataclasses (what the fulfillment app records against order lines):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -172,16 +172,21 @@ def _w12_segment(line: ShippingAdviceLine) -> Segment:
     ]  # fmt: skip
 
 
-@dataclass
 class _AdviceDraft:
-    w06: list[str] | None = None
-    shipped_on: date | None = None
-    parties: PartyLoops = field(default_factory=PartyLoops)
-    references: list[Reference] = field(default_factory=list)
-    dates: list[QualifiedDate] = field(default_factory=list)
-    carrier: CarrierRouting | None = None
-    lines: list[ShippingAdviceLine] = field(default_factory=list)
-    loop_marks: list[PackageMark] | None = None  # MANs of the open LX loop
+    """What has been read of one 945 so far (a plain class: one is made per set)."""
+
+    __slots__ = ("carrier", "dates", "lines", "loop_marks", "parties", "references", "shipped_on",
+                 "w06")  # fmt: skip
+
+    def __init__(self) -> None:
+        self.w06: list[str] | None = None
+        self.shipped_on: date | None = None
+        self.parties = PartyLoops()
+        self.references: list[Reference] = []
+        self.dates: list[QualifiedDate] = []
+        self.carrier: CarrierRouting | None = None
+        self.lines: list[ShippingAdviceLine] = []
+        self.loop_marks: list[PackageMark] | None = None  # MANs of the open LX loop
 
 
 def read_945(ts: TransactionSet) -> ShippingAdvice:
@@ -196,17 +201,17 @@ def read_945(ts: TransactionSet) -> ShippingAdvice:
     for line in draft.lines:  # the LX loop's list while reading, a tuple in the result
         line.package_marks = tuple(line.package_marks)
     w06 = draft.w06
-    return ShippingAdvice(
-        depositor_order_number=w06[2],
-        shipped_on=draft.shipped_on,
-        shipment_id=w06[4],
-        purchase_order_number=w06[6],
-        reporting_code=w06[1],
-        carrier=draft.carrier,
-        parties=tuple(draft.parties.parties),
-        references=tuple(draft.references),
-        dates=tuple(draft.dates),
-        lines=tuple(draft.lines),
+    return ShippingAdvice(  # positional: W06 02, 03, 04, 06, 01, then the loops
+        w06[2],
+        draft.shipped_on,
+        w06[4],
+        w06[6],
+        w06[1],
+        draft.carrier,
+        tuple(draft.parties.parties),
+        tuple(draft.references),
+        tuple(draft.dates),
+        tuple(draft.lines),
     )
 
 

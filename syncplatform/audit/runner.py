@@ -76,25 +76,25 @@ def run_transaction(transaction_id: int, handler: Handler) -> SyncTransaction | 
     try:
         outcome = handler(tx)
     except TransientError as exc:
-        _finish(tx, started, retry=exc)
+        return _finish(tx, started, retry=exc)
     except (PermanentError, ConfigError, NeedsPerson) as exc:
-        _finish(tx, started, failure=(exc.code, str(exc)))
+        return _finish(tx, started, failure=(exc.code, str(exc)))
     except Exception as exc:
         # A bug or an infrastructure blip: retry within the policy, never forever.
         logger.exception("transaction %s: unexpected error", transaction_id)
-        _finish(tx, started, retry=exc)
+        return _finish(tx, started, retry=exc)
     else:
-        _finish(tx, started, outcome=outcome)
-    return tx
+        return _finish(tx, started, outcome=outcome)
 
 
-def _finish(tx, started, *, outcome=None, retry=None, failure=None):
+def _finish(tx, started, *, outcome=None, retry=None, failure=None) -> SyncTransaction:
+    """Record the attempt's outcome; returns the transaction as stored afterwards."""
     duration_ms = int((time.monotonic() - started) * 1000)
     with transaction.atomic():
         current = SyncTransaction.objects.select_for_update().get(pk=tx.pk)
         if current.state != TransactionState.PROCESSING or current.lease_token != tx.lease_token:
             logger.warning("transaction %s: lease lost before the outcome was recorded", tx.pk)
-            return
+            return current
         if outcome is not None:
             outcome.apply()
             if outcome.failure:
@@ -105,7 +105,7 @@ def _finish(tx, started, *, outcome=None, retry=None, failure=None):
             current.fail(*failure, duration_ms=duration_ms)
         else:
             _retry_or_fail(current, retry, duration_ms)
-    tx.refresh_from_db()
+    return current
 
 
 def _retry_or_fail(tx: SyncTransaction, exc: Exception, duration_ms: int) -> None:

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -144,6 +145,9 @@ class InterchangeAdmin(admin.ModelAdmin):
 
     def download_view(self, request, pk):
         interchange = get_object_or_404(Interchange, pk=pk)
+        # admin_view only checks is_staff; raw files carry customer addresses.
+        if not self.has_view_permission(request, interchange):
+            raise PermissionDenied
         response = HttpResponse(bytes(interchange.content), content_type="application/edi-x12")
         response["Content-Disposition"] = f'attachment; filename="{interchange.file_name}"'
         return response

@@ -3,6 +3,9 @@
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import CharField, IntegerField, Value
+from django.db.models.functions import Concat
+
 from syncplatform.core.errors import NeedsPerson
 from syncplatform.partners.models import Partner
 
@@ -60,45 +63,67 @@ def resolve_order_mappings(
     default_sold_to: str = "",
     on: datetime.date | None = None,
 ) -> OrderMappings:
-    """Look up every code an order needs in one pass (one query per table).
+    """Look up every code an order needs in one round trip (a UNION ALL of the four tables).
 
     Raises ``MissingMappings`` listing all gaps at once, so one fix round suffices.
     """
     found = OrderMappings()
-    missing: list[str] = []
+    for table, key, first, second, warehouse_id in _mapping_rows(
+        channel, skus, location, customer_id, codes, on
+    ):
+        if table == "sku":
+            found.materials[key] = ErpMaterial(first, second)
+        elif table == "location":
+            found.location = ErpLocation(first, second, warehouse_id)
+        elif table == "customer":
+            found.sold_to = first
+        else:
+            code_type, _, channel_code = key.partition(":")
+            found.codes[(code_type, channel_code)] = first
+    found.sold_to = found.sold_to or default_sold_to
 
-    for row in SkuMapping.objects.in_force(on).filter(channel=channel, channel_sku__in=skus):
-        found.materials[row.channel_sku] = ErpMaterial(row.erp_material, row.erp_unit)
-    missing += [f"sku {sku}" for sku in sorted(skus - found.materials.keys())]
-
-    place = (
-        LocationMapping.objects.in_force(on)
-        .filter(channel=channel, channel_location=location)
-        .first()
-    )
-    if place:
-        found.location = ErpLocation(
-            place.erp_plant, place.erp_storage_location, place.warehouse_id
-        )
-    else:
+    missing = [f"sku {sku}" for sku in sorted(skus - found.materials.keys())]
+    if found.location is None:
         missing.append(f"location {location}")
-
-    customer = (
-        CustomerMapping.objects.in_force(on)
-        .filter(channel=channel, channel_customer_id=customer_id)
-        .first()
-    )
-    found.sold_to = customer.erp_sold_to if customer else default_sold_to
     if not found.sold_to:
         missing.append(f"customer {customer_id}")
-
-    if codes:
-        rows = CodeMapping.objects.in_force(on).filter(
-            channel=channel, channel_code__in={code for _, code in codes}
-        )
-        found.codes = {(r.code_type, r.channel_code): r.erp_code for r in rows}
     missing += [f"code {kind} {code}" for kind, code in sorted(codes - found.codes.keys())]
-
     if missing:
         raise MissingMappings(channel, missing)
     return found
+
+
+def _mapping_rows(channel, skus, location, customer_id, codes, on):
+    """Rows ``(table, key, first value, second value, warehouse id)`` from all four tables."""
+    text, number = CharField(), IntegerField()
+
+    def tag(name):
+        return Value(name, output_field=text)
+
+    nothing, no_warehouse = Value("", output_field=text), Value(None, output_field=number)
+    queries = [
+        SkuMapping.objects.in_force(on)
+        .filter(channel=channel, channel_sku__in=skus)
+        .values_list(tag("sku"), "channel_sku", "erp_material", "erp_unit", no_warehouse),
+        LocationMapping.objects.in_force(on)
+        .filter(channel=channel, channel_location=location)
+        .values_list(
+            tag("location"), "channel_location", "erp_plant", "erp_storage_location", "warehouse_id"
+        ),
+        CustomerMapping.objects.in_force(on)
+        .filter(channel=channel, channel_customer_id=customer_id)
+        .values_list(tag("customer"), "channel_customer_id", "erp_sold_to", nothing, no_warehouse),
+    ]
+    if codes:
+        queries.append(
+            CodeMapping.objects.in_force(on)
+            .filter(channel=channel, channel_code__in={code for _, code in codes})
+            .values_list(
+                tag("code"),
+                Concat("code_type", Value(":"), "channel_code"),
+                "erp_code",
+                nothing,
+                no_warehouse,
+            )
+        )
+    return queries[0].union(*queries[1:], all=True)

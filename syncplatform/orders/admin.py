@@ -1,6 +1,10 @@
 from django.contrib import admin
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
+
+from syncplatform.audit.choices import TransactionKind
+from syncplatform.audit.models import SyncTransaction
 
 from .models import Order, OrderLine
 
@@ -49,7 +53,7 @@ class OrderAdmin(admin.ModelAdmin):
     )
     date_hierarchy = "created_at"
     inlines = [OrderLineInline]
-    list_select_related = ("channel", "erp_transaction")
+    list_select_related = ("channel",)
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Order._meta.fields] + ["transaction_link"]
@@ -60,10 +64,23 @@ class OrderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        # One query for the whole page: the posting transaction's id and state.
+        posting = SyncTransaction.objects.filter(
+            kind=TransactionKind.ERP_ORDER_POST, subject_id=OuterRef("pk")
+        ).order_by("pk")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                posting_id=Subquery(posting.values("pk")[:1]),
+                posting_state=Subquery(posting.values("state")[:1]),
+            )
+        )
+
     @admin.display(description="ERP posting")
     def transaction_link(self, order):
-        tx = order.erp_transaction
-        if tx is None:
+        if order.posting_id is None:
             return "-"
-        url = reverse("admin:audit_synctransaction_change", args=[tx.pk])
-        return format_html('<a href="{}">#{} {}</a>', url, tx.pk, tx.state)
+        url = reverse("admin:audit_synctransaction_change", args=[order.posting_id])
+        return format_html('<a href="{}">#{} {}</a>', url, order.posting_id, order.posting_state)

@@ -2,8 +2,10 @@
 
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 
-from syncplatform.audit.choices import TransactionState
+from syncplatform.audit.choices import TransactionKind, TransactionState
+from syncplatform.audit.models import SyncTransaction
 from syncplatform.core.models import TimeStampedModel
 from syncplatform.partners.choices import PartnerKind
 
@@ -17,8 +19,9 @@ class Order(TimeStampedModel):
 
     Idempotency is enforced by two unique constraints: ``(idempotency_scope,
     idempotency_key)`` (the scope is the API client, or the webhook channel) and
-    ``(channel, channel_order_number)``. ``intake_response`` is the body of the
-    first 202, replayed for a repeat of the same key and body.
+    ``(channel, channel_order_number)``. The first 202 is fully determined by
+    the stored row (see ``services.first_response_body``), so a repeat of the
+    same key and body gets exactly that response back.
     """
 
     channel = models.ForeignKey(
@@ -31,7 +34,6 @@ class Order(TimeStampedModel):
     idempotency_scope = models.CharField(max_length=60)
     idempotency_key = models.CharField(max_length=255)
     request_sha256 = models.CharField(max_length=64)
-    intake_response = models.JSONField(default=dict)
     correlation_id = models.CharField(max_length=64, db_index=True)
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.RECEIVED, editable=False
@@ -58,9 +60,6 @@ class Order(TimeStampedModel):
     grand_total = models.DecimalField(**MONEY)
     erp_document_number = models.CharField(max_length=20, blank=True, db_index=True)
     posted_at = models.DateTimeField(null=True, blank=True)
-    erp_transaction = models.OneToOneField(
-        "audit.SyncTransaction", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
 
     class Meta:
         constraints = [
@@ -79,6 +78,15 @@ class Order(TimeStampedModel):
     def erp_reference(self) -> str:
         """Our stable external reference in the ERP (<= 35 chars, never reused)."""
         return f"SP-{self.pk:010d}"
+
+    @cached_property
+    def erp_transaction(self) -> SyncTransaction | None:
+        """The transaction posting this order to the ERP (it points here by ``subject_id``)."""
+        return (
+            SyncTransaction.objects.filter(kind=TransactionKind.ERP_ORDER_POST, subject_id=self.pk)
+            .order_by("pk")
+            .first()
+        )
 
     @property
     def public_status(self) -> str:

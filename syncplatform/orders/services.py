@@ -19,6 +19,7 @@ from syncplatform.mappings.services import resolve_order_mappings
 from syncplatform.partners.models import Partner
 from syncplatform.partners.services import erp_client_for
 
+from .choices import OrderStatus
 from .models import Order, OrderLine
 
 logger = logging.getLogger(__name__)
@@ -55,22 +56,19 @@ def accept_order(request: IntakeRequest, canonical: dict) -> IntakeResult:
     the race reads the winner's row.
     """
     body_sha256 = hashlib.sha256(request.body).hexdigest()
-    for _ in range(2):
+    # Insert first: a new order (the common case) costs no look-ups; only a
+    # unique-constraint conflict reads what is already there.
+    try:
+        return _store_new_order(request, canonical, body_sha256)
+    except IntegrityError:
         existing = _find_existing(request, canonical, body_sha256)
-        if existing:
-            return existing
-        try:
-            return _store_new_order(request, canonical, body_sha256)
-        except IntegrityError as exc:
-            conflict = exc
-            logger.info(
-                "order %s: lost an intake race, reading the winner",
-                canonical["channel_order_number"],
-            )
-    existing = _find_existing(request, canonical, body_sha256)
-    if existing is None:
-        raise conflict
-    return existing
+        if existing is None:
+            raise
+        logger.info(
+            "order %s: already known, answering with the stored one",
+            canonical["channel_order_number"],
+        )
+        return existing
 
 
 def _find_existing(request, canonical, body_sha256) -> IntakeResult | None:
@@ -94,19 +92,24 @@ def _find_existing(request, canonical, body_sha256) -> IntakeResult | None:
                 "this Idempotency-Key was used for a different request body",
                 [{"field": "Idempotency-Key", "message": "already used with a different body"}],
             )
-        return IntakeResult(by_key, 202, by_key.intake_response, is_replay=True)
+        return IntakeResult(by_key, 202, first_response_body(by_key), is_replay=True)
     if by_number:
         return IntakeResult(by_number, 200, intake_response_body(by_number))
     return None
 
 
-def intake_response_body(order: Order) -> dict:
+def intake_response_body(order: Order, status: str | None = None) -> dict:
     return {
         "id": order.pk,
-        "status": order.public_status,
+        "status": status or order.public_status,
         "correlation_id": order.correlation_id,
         "status_url": reverse("order-detail", args=[order.pk]),
     }
+
+
+def first_response_body(order: Order) -> dict:
+    """The body of the 202 that accepted ``order`` (it was ``received`` then, by definition)."""
+    return intake_response_body(order, OrderStatus.RECEIVED)
 
 
 def _store_new_order(request, canonical, body_sha256) -> IntakeResult:
@@ -134,7 +137,7 @@ def _store_new_order(request, canonical, body_sha256) -> IntakeResult:
             grand_total=totals["grand_total"],
         )
         OrderLine.objects.bulk_create(OrderLine(order=order, **line) for line in canonical["lines"])
-        order.erp_transaction = open_transaction(
+        open_transaction(
             kind=TransactionKind.ERP_ORDER_POST,
             partner=request.channel,
             business_key=order.channel_order_number,
@@ -143,9 +146,7 @@ def _store_new_order(request, canonical, body_sha256) -> IntakeResult:
             subject_id=order.pk,
             message=f"order {order.channel_order_number} received from {request.channel.code}",
         )
-        order.intake_response = intake_response_body(order)
-        order.save(update_fields=["erp_transaction", "intake_response"])
-    return IntakeResult(order, 202, order.intake_response)
+    return IntakeResult(order, 202, first_response_body(order))
 
 
 def post_order_to_erp(tx: SyncTransaction) -> Outcome:
@@ -159,7 +160,11 @@ def post_order_to_erp(tx: SyncTransaction) -> Outcome:
     """
     from connectors.erp.faults import DuplicateReferenceError  # workers only: keeps zeep out of web
 
-    order = Order.objects.select_related("channel__channel_config__erp").get(pk=tx.subject_id)
+    order = (
+        Order.objects.select_related("channel__channel_config__erp__erp_endpoint")
+        .prefetch_related("lines")
+        .get(pk=tx.subject_id)
+    )
     config = order.channel.channel_config
     client = erp_client_for(config.erp)
     if tx.attempts > 1:

@@ -94,7 +94,8 @@ def test_given_an_order_when_posted_then_one_received_transaction_with_its_event
 
     order = Order.objects.get()
     tx = SyncTransaction.objects.get()
-    assert order.erp_transaction_id == tx.pk
+    assert tx.subject_id == order.pk
+    assert order.erp_transaction == tx
     assert tx.kind == TransactionKind.ERP_ORDER_POST
     assert tx.partner_id == channel.pk
     assert tx.business_key == "WEB-100234"

@@ -2,7 +2,6 @@
 
 import pytest
 
-from syncplatform.audit.models import SyncTransaction
 from syncplatform.orders.models import Order, OrderLine
 from tests.support.orders import canonical_order, with_lines
 
@@ -79,7 +78,7 @@ def test_given_the_status_url_from_the_202_when_followed_then_it_answers(post_or
 def test_given_a_posted_and_partly_shipped_order_then_document_number_and_shipped_quantities(
     accepted, get_status
 ):
-    tx = SyncTransaction.objects.get(pk=accepted.erp_transaction_id)
+    tx = accepted.erp_transaction
     tx.start_attempt(lease_seconds=60)
     accepted.mark_posted("0004500123")
     tx.succeed("sales order 0004500123 created in the ERP")
@@ -100,7 +99,7 @@ def test_given_a_posted_and_partly_shipped_order_then_document_number_and_shippe
 
 
 def test_given_a_failed_posting_then_status_failed_with_last_error(accepted, get_status):
-    tx = SyncTransaction.objects.get(pk=accepted.erp_transaction_id)
+    tx = accepted.erp_transaction
     tx.start_attempt(lease_seconds=60)
     tx.fail("mapping_missing", "no SKU mapping for MUG-WHT")
 
@@ -120,7 +119,7 @@ def test_given_a_failed_posting_then_status_failed_with_last_error(accepted, get
 def test_given_a_retrying_posting_then_status_still_received_with_last_error(accepted, get_status):
     from datetime import timedelta
 
-    tx = SyncTransaction.objects.get(pk=accepted.erp_transaction_id)
+    tx = accepted.erp_transaction
     tx.start_attempt(lease_seconds=60)
     tx.schedule_retry("erp_unavailable", "connection refused", delay=timedelta(seconds=30))
 
@@ -133,7 +132,7 @@ def test_given_a_retrying_posting_then_status_still_received_with_last_error(acc
 def test_given_many_events_then_only_the_last_twenty_are_listed_oldest_first(accepted, get_status):
     from datetime import timedelta
 
-    tx = SyncTransaction.objects.get(pk=accepted.erp_transaction_id)
+    tx = accepted.erp_transaction
     for attempt in range(12):
         tx.start_attempt(lease_seconds=60)
         tx.schedule_retry("erp_timeout", f"attempt {attempt + 1}", delay=timedelta(0))

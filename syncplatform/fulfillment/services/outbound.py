@@ -59,11 +59,6 @@ def send_shipping_orders(warehouse_id: int, *, limit: int | None = None) -> Inte
         )
         if not orders:
             return None
-        orders = list(
-            Order.objects.filter(pk__in=[o.pk for o in orders])
-            .prefetch_related("lines")
-            .order_by("pk")
-        )
         documents = shipping_order_documents(orders)
         number = next_control_number(config.partner)
         content = write_940(documents, envelope_for(config, number))
@@ -76,11 +71,13 @@ def send_shipping_orders(warehouse_id: int, *, limit: int | None = None) -> Inte
             TransactionKind.EDI_940_OUT,
             ack=AckState.PENDING if config.expects_997 else AckState.NOT_EXPECTED,
         )
+        # Ids rather than instances: a batch is 10,000 rows, and assigning related
+        # instances (then checking them before the insert) cost a third of the insert.
         ShippingOrder.objects.bulk_create(
             ShippingOrder(
-                order=order,
-                warehouse=config.partner,
-                interchange=interchange,
+                order_id=order.pk,
+                warehouse_id=config.partner_id,
+                interchange_id=interchange.pk,
                 set_control_number=f"{index:04d}",
             )
             for index, order in enumerate(orders, start=1)

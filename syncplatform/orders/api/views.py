@@ -113,8 +113,7 @@ class OrderStatusView(APIView):
     )
     def get(self, request, pk: int):
         order = (
-            Order.objects.select_related("erp_transaction")
-            .prefetch_related("lines")
+            Order.objects.prefetch_related("lines")
             .filter(pk=pk, channel=request.auth.partner)
             .first()
         )

@@ -1,12 +1,10 @@
-"""Shared builders for the X12 connector tests: envelopes and small documents."""
+"""Builders for the X12 connector tests: envelopes and small, realistic documents."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-
-import pytest
 
 from connectors.edi import (
     CarrierRouting,
@@ -118,8 +116,3 @@ def make_advice(number: str = "WEB-100234") -> ShippingAdvice:
         dates=(QualifiedDate("11", date(2026, 11, 25)),),
         lines=(complete, short),
     )
-
-
-@pytest.fixture
-def envelope() -> Envelope:
-    return make_envelope()

@@ -17,7 +17,7 @@ from connectors.edi import (
     write_945,
     write_997,
 )
-from tests.connectors.edi.conftest import make_advice, make_envelope
+from tests.connectors.edi.builders import make_advice, make_envelope
 
 
 def received_group(version: str = "004010", break_second: bool = True):

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from connectors.edi import write_945
-from tests.connectors.edi.conftest import REPO_ROOT, make_advice, make_envelope
+from tests.connectors.edi.builders import REPO_ROOT, make_advice, make_envelope
 
 
 def inspect(*arguments: str) -> subprocess.CompletedProcess:

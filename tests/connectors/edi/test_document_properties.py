@@ -24,7 +24,7 @@ from connectors.edi import (
     write_940,
     write_945,
 )
-from tests.connectors.edi.conftest import make_envelope
+from tests.connectors.edi.builders import make_envelope
 
 TEXT = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz0123456789-./#&", min_size=1, max_size=20)
 CODE = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=2, max_size=3)

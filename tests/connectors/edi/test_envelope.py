@@ -8,7 +8,7 @@ import pytest
 
 from connectors.edi import EnvelopeError, read_interchanges, write_945
 from connectors.errors import PermanentError
-from tests.connectors.edi.conftest import make_advice, make_envelope
+from tests.connectors.edi.builders import make_advice, make_envelope
 
 
 def written(advices=2, **envelope) -> str:

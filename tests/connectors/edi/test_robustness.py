@@ -17,7 +17,7 @@ from connectors.edi import (
     write_945,
     write_997,
 )
-from tests.connectors.edi.conftest import make_advice, make_envelope, make_order
+from tests.connectors.edi.builders import make_advice, make_envelope, make_order
 
 VALID_FILES = [
     write_945([make_advice("A"), make_advice("B")], make_envelope()),

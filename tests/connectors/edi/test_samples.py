@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.edi import EnvelopeError, read_interchanges, read_set
-from tests.connectors.edi.conftest import SAMPLES
+from tests.connectors.edi.builders import SAMPLES
 
 VALID = SAMPLES / "x12"
 MALFORMED = SAMPLES / "x12_malformed"

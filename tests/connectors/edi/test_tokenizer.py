@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from connectors.edi import Delimiters, EnvelopeError, tokenize
 from connectors.edi.tokenizer import decode, split_interchanges
 from connectors.edi.writer import isa_elements, serialize
-from tests.connectors.edi.conftest import make_envelope
+from tests.connectors.edi.builders import make_envelope
 
 ISA_4010 = (
     "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       "

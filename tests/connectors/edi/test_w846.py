@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from connectors.edi import DocumentError, read_846, read_interchanges
-from tests.connectors.edi.conftest import FIXTURES
+from tests.connectors.edi.builders import FIXTURES
 
 
 def inventory_set(text: str | None = None):

@@ -15,7 +15,7 @@ from connectors.edi import (
     write_940,
 )
 from connectors.errors import ConfigError
-from tests.connectors.edi.conftest import make_envelope, make_order
+from tests.connectors.edi.builders import make_envelope, make_order
 
 
 def only_sets(data: bytes):

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from connectors.edi import DocumentError, read_945, read_group, read_interchanges, write_945
-from tests.connectors.edi.conftest import make_advice, make_envelope
+from tests.connectors.edi.builders import make_advice, make_envelope
 
 
 def sets_of(data: bytes):
