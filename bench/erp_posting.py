@@ -1,0 +1,262 @@
+"""Benchmark: orders/s carried from ``received`` to ``posted`` against the sandbox ERP.
+
+Platform: N orders are accepted through ``accept_order`` (the intake service:
+order, lines, audit transaction, publish to RabbitMQ) while no worker runs;
+then ``celery -A syncplatform worker -Q realtime -c 2`` (prefork, production
+settings) starts, and the clock runs from its "ready" log line to the last
+order's ``posted_at``. Each order costs the worker: claim, mapping look-ups,
+one SOAP create through zeep (``ErpClient``), the outcome and events.
+
+Baseline: the same N create requests sent straight to the sandbox ERP by 2
+processes with raw ``requests`` sessions -- the exact envelopes and headers
+zeep would send for those orders (recorded from zeep beforehand, outside the
+clock). So the ratio is what the platform costs on top of the SOAP round trip.
+
+Each baseline run and the platform get their own sandbox ERP (default
+gunicorn settings) on a fresh store, so the same external references do not
+collide. The baseline runs before and after the platform (it takes seconds)
+and its rate is the total over both, which evens out load that comes and goes
+on a shared machine. CPU milliseconds per order are printed for each part of
+the stack (bench/cpu.py). Target: >= 0.5x.
+
+Run: ``make bench`` (or, with the servers' variables in the environment,
+``.venv/bin/python bench/erp_posting.py [--orders 1000]``).
+"""
+
+import argparse
+import multiprocessing
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repo, not bench/, on the path
+
+from bench.cpu import cpu_per_item, stack_cpu_ms, stack_meter  # noqa: E402
+from bench.report import Comparison, Target, announce  # noqa: E402
+from bench.servers import BenchSetupError, wait_until  # noqa: E402
+from bench.soap_envelopes import RecordedRequest, record_create_requests  # noqa: E402
+from bench.stack import (  # noqa: E402
+    prepare_database,
+    purge_realtime_queue,
+    require_real_services,
+    start_realtime_worker,
+    start_sandbox_erp,
+)
+
+TARGET_RATIO = 0.5
+BASELINE_PROCESSES = 2
+
+
+@dataclass(frozen=True)
+class PostingRun:
+    """One side's run: orders that reached the ERP, seconds, CPU seconds per part."""
+
+    posted: int
+    seconds: float
+    cpu_seconds: dict[str, float]
+    documents: tuple[int, int]  # (documents, distinct references) the ERP stored
+
+    @property
+    def rate(self) -> float:
+        return self.posted / self.seconds
+
+
+def setup_django(database_url: str) -> None:
+    """Django in this process, on the benchmark database (to seed orders and watch them)."""
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "syncplatform.settings"
+    import django
+
+    django.setup()
+
+
+def post_share(endpoint: str, share: list[RecordedRequest], start, results) -> None:
+    """One baseline process: wait for ``start``, POST every envelope, report successes."""
+    import requests
+
+    session = requests.Session()
+    start.wait()
+    posted = 0
+    for request in share:
+        response = session.post(endpoint, data=request.body, headers=request.headers, timeout=30)
+        if response.status_code == 200 and b"SalesOrderID" in response.content:
+            posted += 1
+    results.put(posted)
+
+
+def run_baseline(recorded: list[RecordedRequest], store: Path) -> PostingRun:
+    """2 processes post every recorded request to a sandbox ERP on a fresh ``store``."""
+    from django.db import connections
+
+    erp, erp_url = start_sandbox_erp(f"sandbox-erp-{store.stem}", store)
+    try:
+        connections.close_all()  # no database connection may cross a fork
+        context = multiprocessing.get_context("fork")
+        start, results = context.Event(), context.Queue()
+        processes = [
+            context.Process(
+                target=post_share,
+                args=(f"{erp_url}/sap/SalesOrder", recorded[i::BASELINE_PROCESSES], start, results),
+            )
+            for i in range(BASELINE_PROCESSES)
+        ]
+        for process in processes:
+            process.start()
+        time.sleep(0.5)  # let both processes reach start.wait()
+        meter = stack_meter({"sandbox erp": erp.process.pid}, "clients")
+        meter.start()
+        started = time.perf_counter()
+        start.set()
+        posted = sum(results.get(timeout=600) for _ in processes)
+        elapsed = time.perf_counter() - started
+        for process in processes:
+            process.join(10)  # reaped, so their CPU time is metered
+        cpu = meter.stop()
+    finally:
+        erp.stop()
+    return PostingRun(posted, elapsed, cpu, stored_documents(store))
+
+
+def transaction_states() -> dict[str, int]:
+    from django.db.models import Count
+
+    from syncplatform.audit.models import SyncTransaction
+
+    rows = SyncTransaction.objects.values("state").annotate(n=Count("id"))
+    return {row["state"]: row["n"] for row in rows}
+
+
+def database_sessions() -> int:
+    """Sessions ever opened on the benchmark database (PostgreSQL counts them)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def run_platform(database_url: str, erp, store: Path, count: int, timeout: float) -> PostingRun:
+    """Start the worker; wait until no order is moving. Timed from "ready" to the last post."""
+    from django.db.models import Max
+
+    from syncplatform.orders.models import Order
+
+    sessions_before = database_sessions()
+    worker = start_realtime_worker(database_url)
+    ready_at = time.time()
+    meter = stack_meter({"worker": worker.process.pid, "sandbox erp": erp.process.pid})
+    meter.start()
+    try:
+
+        def settled():
+            worker.check_running()
+            states = transaction_states()
+            moving = states.get("received", 0) + states.get("processing", 0)
+            return states if moving == 0 else None
+
+        states = wait_until(settled, timeout=timeout, what=f"{count} orders to be posted")
+        cpu = meter.stop()
+    finally:
+        worker.stop()
+    if states != {"succeeded": count}:
+        print(f"CORRECTNESS PROBLEM: transaction states {states}, expected {count} succeeded")
+    last_post = Order.objects.aggregate(last=Max("posted_at"))["last"]
+    if last_post is None:
+        raise BenchSetupError("the worker posted no order; see var/bench/logs/worker-realtime.log")
+    posted = Order.objects.filter(status="posted").count()
+    # A new session per task costs PostgreSQL a process start and the worker a login.
+    time.sleep(0.5)  # PostgreSQL reports finished sessions' statistics within ~0.5 s
+    print(f"PostgreSQL sessions opened by the worker: {database_sessions() - sessions_before}")
+    return PostingRun(posted, last_post.timestamp() - ready_at, cpu, stored_documents(store))
+
+
+def stored_documents(store: Path) -> tuple[int, int]:
+    """(documents, distinct external references) in a sandbox ERP store."""
+    with sqlite3.connect(store) as connection:
+        return connection.execute(
+            "SELECT count(*), count(DISTINCT external_reference) FROM sales_order"
+        ).fetchone()
+
+
+def correctness_problems(name: str, run: PostingRun, count: int) -> list[str]:
+    problems = []
+    if run.posted != count:
+        problems.append(f"{name}: {run.posted} of {count} orders posted")
+    if run.documents != (count, count):
+        documents, references = run.documents
+        problems.append(f"{name}: the ERP holds {documents} documents, {references} references")
+    return problems
+
+
+def parse_arguments():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=1000, help="orders per side (1000)")
+    parser.add_argument("--timeout", type=float, default=300, help="give up after (300 s)")
+    return parser.parse_args()
+
+
+def main() -> int:
+    arguments = parse_arguments()
+    require_real_services()
+    count = arguments.orders
+    folder = Path(tempfile.mkdtemp(prefix="bench-erp-"))
+    platform_store = folder / "platform.sqlite3"
+    erp, erp_url = start_sandbox_erp("sandbox-erp-platform", platform_store)
+    try:
+        database_url, _ = prepare_database(erp_url)
+        setup_django(database_url)
+        from bench.seeding import accept_demo_orders  # needs django.setup()
+
+        purge_realtime_queue()
+        started = time.perf_counter()
+        sales_orders = accept_demo_orders(count)
+        print(f"accepted {count} orders in {time.perf_counter() - started:.1f} s (not timed)")
+        recorded = record_create_requests(f"{erp_url}/sap/SalesOrder?wsdl", sales_orders)
+
+        baselines = [run_baseline(recorded, folder / "baseline-before.sqlite3")]
+        print(f"baseline (before): {baselines[0].rate:,.1f} orders/s", flush=True)
+        platform = run_platform(database_url, erp, platform_store, count, arguments.timeout)
+        print(f"platform: {platform.rate:,.1f} orders/s", flush=True)
+        baselines.append(run_baseline(recorded, folder / "baseline-after.sqlite3"))
+        print(f"baseline (after): {baselines[1].rate:,.1f} orders/s", flush=True)
+    finally:
+        erp.stop()
+
+    baseline_rate = sum(b.posted for b in baselines) / sum(b.seconds for b in baselines)
+    baseline_cpu = {
+        name: sum(b.cpu_seconds[name] for b in baselines) for name in baselines[0].cpu_seconds
+    }
+    print(f"platform CPU ms per order: {cpu_per_item(platform.cpu_seconds, count)}")
+    print(f"baseline CPU ms per order: {cpu_per_item(baseline_cpu, 2 * count)}")
+    cpu_ratio = stack_cpu_ms(baseline_cpu, 2 * count) / stack_cpu_ms(platform.cpu_seconds, count)
+    print(
+        f"CPU ratio {cpu_ratio:.2f}x (baseline's stack CPU per order / the platform's); "
+        "both sides run 2 sequential callers, so waits on round trips matter as much"
+    )
+    problems = correctness_problems("platform", platform, count)
+    for number, baseline in enumerate(baselines, 1):
+        problems += correctness_problems(f"baseline run {number}", baseline, count)
+    for problem in problems:
+        print(f"CORRECTNESS PROBLEM: {problem}")
+    ratio = platform.rate / baseline_rate
+    announce(
+        Comparison(
+            name="erp_posting",
+            measured=f"{platform.rate:,.1f} orders/s (celery worker -c 2, zeep)",
+            baseline=f"{baseline_rate:,.1f} orders/s (2 processes, raw requests)",
+            ratio=ratio,
+            targets=[
+                Target(f"orders/s >= {TARGET_RATIO}x baseline", ratio >= TARGET_RATIO),
+                Target("every order posted exactly once", not problems),
+            ],
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
