@@ -119,20 +119,36 @@ def serialize(
 ) -> str:
     """Segments as X12 text; ``clean`` replaces delimiters inside values by spaces."""
     ending = delimiters.segment + ("\n" if line_breaks else "")
+    # One translate table per call: writing 10,000 940 sets spends its time here.
+    table = _cleaning_table(delimiters) if clean else None
+    separator, component = delimiters.element, delimiters.component
     lines = []
     for segment in segments:
-        values = [segment[0], *(_element(value, delimiters, clean) for value in segment[1:])]
+        values = [segment[0]]
+        for value in segment[1:]:
+            if value is None or value == "":
+                values.append("")
+            elif isinstance(value, tuple):
+                values.append(component.join(_text(part, table) for part in value))
+            else:
+                values.append(_text(value, table))
         while len(values) > 1 and values[-1] == "":
             values.pop()
-        lines.append(delimiters.element.join(values))
+        lines.append(separator.join(values))
     return ending.join(lines) + ending
 
 
+def _cleaning_table(delimiters: Delimiters) -> dict[int, str]:
+    return str.maketrans({char: " " for char in delimiters.characters() + "\r\n"})
+
+
+def _text(value: object, table: dict[int, str] | None) -> str:
+    text = "" if value is None else str(value)
+    return text.translate(table).strip() if table is not None else text
+
+
 def clean_value(value: str, delimiters: Delimiters) -> str:
-    for char in delimiters.characters() + "\r\n":
-        if char in value:
-            value = value.replace(char, " ")
-    return value.strip()
+    return value.translate(_cleaning_table(delimiters)).strip()
 
 
 def _gs(envelope: Envelope, functional_id: str) -> Segment:
@@ -147,14 +163,6 @@ def _gs(envelope: Envelope, functional_id: str) -> Segment:
         "X",
         envelope.version,
     ]
-
-
-def _element(value: object, delimiters: Delimiters, clean: bool) -> str:
-    """One element's text; a tuple is a composite, joined on the component separator."""
-    if isinstance(value, tuple):
-        return delimiters.component.join(_element(part, delimiters, clean) for part in value)
-    text = "" if value is None else str(value)
-    return clean_value(text, delimiters) if clean else text
 
 
 def _check(envelope: Envelope) -> None:

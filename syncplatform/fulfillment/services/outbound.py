@@ -52,11 +52,7 @@ def send_shipping_orders(warehouse_id: int, *, limit: int | None = None) -> Inte
     limit = limit or settings.SYNC_940_BATCH_SIZE
     config = WarehouseConfig.objects.select_related("partner").get(partner_id=warehouse_id)
     with transaction.atomic():
-        orders = list(
-            orders_awaiting_shipping_order(config.partner)
-            .select_for_update(skip_locked=True, of=("self",))
-            .order_by("pk")[:limit]
-        )
+        orders = _lock_waiting_orders(config.partner, limit)
         if not orders:
             return None
         documents = shipping_order_documents(orders)
@@ -89,6 +85,30 @@ def send_shipping_orders(warehouse_id: int, *, limit: int | None = None) -> Inte
         config.partner.code,
     )
     return interchange
+
+
+def _lock_waiting_orders(warehouse, limit: int) -> list[Order]:
+    """Lock up to ``limit`` waiting orders (skipping rows another run holds), in pk order.
+
+    The locking SELECT filters on a snapshot taken when it started: a row that
+    another run locked, sent and committed in the meantime is locked again
+    here although it now has a shipping order. A fresh read under our locks
+    drops those (nobody can send a row we hold); if that leaves nothing, look again.
+    """
+    while True:
+        locked = list(
+            orders_awaiting_shipping_order(warehouse)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("pk")[:limit]
+        )
+        sent = set(
+            ShippingOrder.objects.filter(order_id__in=[o.pk for o in locked]).values_list(
+                "order_id", flat=True
+            )
+        )
+        waiting = [order for order in locked if order.pk not in sent]
+        if waiting or not locked:
+            return waiting
 
 
 def queue_997(config: WarehouseConfig, ack, acknowledges: Interchange) -> Interchange:
