@@ -3,8 +3,8 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, IntegerField, Value
-from django.db.models.functions import Concat
+from django.db import connection
+from django.utils import timezone
 
 from syncplatform.core.errors import NeedsPerson
 from syncplatform.partners.models import Partner
@@ -94,36 +94,62 @@ def resolve_order_mappings(
 
 
 def _mapping_rows(channel, skus, location, customer_id, codes, on):
-    """Rows ``(table, key, first value, second value, warehouse id)`` from all four tables."""
-    text, number = CharField(), IntegerField()
+    """Rows ``(table, key, first value, second value, warehouse id)`` from all four tables.
 
-    def tag(name):
-        return Value(name, output_field=text)
-
-    nothing, no_warehouse = Value("", output_field=text), Value(None, output_field=number)
-    queries = [
-        SkuMapping.objects.in_force(on)
-        .filter(channel=channel, channel_sku__in=skus)
-        .values_list(tag("sku"), "channel_sku", "erp_material", "erp_unit", no_warehouse),
-        LocationMapping.objects.in_force(on)
-        .filter(channel=channel, channel_location=location)
-        .values_list(
-            tag("location"), "channel_location", "erp_plant", "erp_storage_location", "warehouse_id"
+    Hand-written SQL on purpose: the same UNION through the ORM took ~4 ms to
+    compile per order (measured, bench/erp_posting.py), eight times its run
+    time. Plain SQL that PostgreSQL and SQLite both accept.
+    """
+    on = on or timezone.localdate()
+    parts = [
+        _select(
+            LocationMapping,
+            "'location', channel_location, erp_plant, erp_storage_location, warehouse_id",
+            "channel_location = %s",
+            [location],
         ),
-        CustomerMapping.objects.in_force(on)
-        .filter(channel=channel, channel_customer_id=customer_id)
-        .values_list(tag("customer"), "channel_customer_id", "erp_sold_to", nothing, no_warehouse),
+        _select(
+            CustomerMapping,
+            "'customer', channel_customer_id, erp_sold_to, '', NULL",
+            "channel_customer_id = %s",
+            [customer_id],
+        ),
     ]
-    if codes:
-        queries.append(
-            CodeMapping.objects.in_force(on)
-            .filter(channel=channel, channel_code__in={code for _, code in codes})
-            .values_list(
-                tag("code"),
-                Concat("code_type", Value(":"), "channel_code"),
-                "erp_code",
-                nothing,
-                no_warehouse,
+    if skus:
+        parts.append(
+            _select(
+                SkuMapping,
+                "'sku', channel_sku, erp_material, erp_unit, NULL",
+                _in("channel_sku", skus),
+                sorted(skus),
             )
         )
-    return queries[0].union(*queries[1:], all=True)
+    channel_codes = sorted({code for _, code in codes})
+    if channel_codes:
+        parts.append(
+            _select(
+                CodeMapping,
+                "'code', code_type || ':' || channel_code, erp_code, '', NULL",
+                _in("channel_code", channel_codes),
+                channel_codes,
+            )
+        )
+    parts = [(sql, [channel.pk, *values, on, on]) for sql, values in parts]
+    sql = " UNION ALL ".join(part for part, _ in parts)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for _, values in parts for value in values])
+        return cursor.fetchall()
+
+
+def _select(model, columns: str, condition: str, values: list) -> tuple[str, list]:
+    """One in-force SELECT of a mapping table; names are ours, values stay parameters."""
+    sql = (
+        f"SELECT {columns} FROM {model._meta.db_table} "  # noqa: S608 - no user text in SQL
+        f"WHERE channel_id = %s AND {condition} AND is_active "
+        "AND (valid_from IS NULL OR valid_from <= %s) AND (valid_to IS NULL OR valid_to >= %s)"
+    )
+    return sql, values
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(['%s'] * len(values))})"

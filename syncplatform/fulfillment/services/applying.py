@@ -91,6 +91,12 @@ def record_shipment(
                 f" matches no line of order {order.channel_order_number}"
             )
             return
+        if advice_line.quantity_shipped != int(advice_line.quantity_shipped):
+            problems.append(
+                f"{where}: W12 line {position} quantity shipped "
+                f"{advice_line.quantity_shipped} is not a whole number of units"
+            )
+            return
         shipped.append((line, advice_line))
     _store_shipment(interchange, set_number, advice, shipping_order, shipped)
 
@@ -143,7 +149,7 @@ def _store_shipment(interchange, set_number, advice, shipping_order, shipped) ->
 
 def update_stock(warehouse, interchange, advice: InventoryAdvice) -> None:
     as_of = timezone.make_aware(datetime.combine(advice.reported_on, time.min))
-    materials = {item.product_ids[0].value for item in advice.items if item.product_ids}
+    materials = {_material(item) for item in advice.items if item.product_ids}
     skus: dict[str, list[str]] = {}
     for mapping in SkuMapping.objects.filter(erp_material__in=materials).select_related("channel"):
         skus.setdefault(mapping.erp_material, []).append(
@@ -152,7 +158,7 @@ def update_stock(warehouse, interchange, advice: InventoryAdvice) -> None:
     for item in advice.items:
         if not item.product_ids:
             continue
-        material = item.product_ids[0].value
+        material = _material(item)
         quantities = {q.qualifier: q for q in item.quantities}
         on_hand = next((quantities[q] for q in ON_HAND if q in quantities), None)
         available = next((quantities[q] for q in AVAILABLE if q in quantities), None)
@@ -173,9 +179,16 @@ def update_stock(warehouse, interchange, advice: InventoryAdvice) -> None:
         )
 
 
+def _material(item) -> str:
+    """The item's id in our terms: the ERP material we sent as VN (or SK), else its first id."""
+    ids = {product.qualifier: product.value for product in item.product_ids}
+    return ids.get("VN") or ids.get("SK") or item.product_ids[0].value
+
+
 def record_acknowledgment(
     warehouse, interchange, ack: FunctionalAck, problems: ApplyProblems
 ) -> None:
+    # AK102 names the group we sent; our GS06 is always our ISA13 (one number per file).
     acknowledged = Interchange.objects.filter(
         partner=warehouse,
         direction=Direction.OUTBOUND,

@@ -194,6 +194,8 @@ def apply_inbound_file(tx: SyncTransaction) -> Outcome:
         if problems or business:
             code = "edi_document" if problems else "edi_unmatched"
             outcome.failure = (code, "; ".join(problems + business))
+            interchange.state = InterchangeState.FAILED
+            interchange.save(update_fields=["state", "updated_at"])
 
     outcome.apply = apply
     return outcome
