@@ -22,12 +22,6 @@ POST_TASK = "syncplatform.orders.tasks.post_order_task"
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """admin_client's superuser has a password; a real hasher costs a second per test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def published(monkeypatch) -> list[tuple[str, list]]:
     """Every ``send_task`` call as ``(task name, args)``, in order."""
     sent: list[tuple[str, list]] = []

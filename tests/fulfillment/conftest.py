@@ -52,21 +52,6 @@ def published(monkeypatch) -> list[tuple[str, list]]:
     return sent
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def channel(db) -> Partner:
-    return Partner.objects.create(code="demo-web", name="Demo web", kind=PartnerKind.CHANNEL)
-
-
-@pytest.fixture
-def warehouse(db) -> Partner:
-    return Partner.objects.create(code="demo-3pl", name="Demo 3PL", kind=PartnerKind.WAREHOUSE)
-
-
 @pytest.fixture
 def other_warehouse(db) -> Partner:
     return Partner.objects.create(code="east-3pl", name="East 3PL", kind=PartnerKind.WAREHOUSE)

@@ -7,30 +7,9 @@ from syncplatform.partners.choices import PartnerKind
 from syncplatform.partners.models import Partner
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """admin_client's superuser has a password; a real hasher costs a second per test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def channel(db) -> Partner:
-    return Partner.objects.create(code="demo-web", name="Demo web", kind=PartnerKind.CHANNEL)
-
-
 @pytest.fixture
 def other_channel(db) -> Partner:
     return Partner.objects.create(code="pos", name="Stores", kind=PartnerKind.CHANNEL)
-
-
-@pytest.fixture
-def warehouse(db) -> Partner:
-    return Partner.objects.create(code="demo-3pl", name="3PL", kind=PartnerKind.WAREHOUSE)
-
-
-@pytest.fixture
-def erp(db) -> Partner:
-    return Partner.objects.create(code="demo-erp", name="ERP", kind=PartnerKind.ERP)
 
 
 @pytest.fixture

@@ -4,32 +4,10 @@ import pytest
 from django import forms
 from django.contrib.auth.models import Group, User
 
-from syncplatform.partners.choices import PartnerKind
-from syncplatform.partners.models import ChannelConfig, ErpEndpoint, Partner
+from syncplatform.partners.models import ChannelConfig, ErpEndpoint
 
 WEBHOOK_SECRET = "whsec-clear-7f3a9c"
 ERP_PASSWORD = "erp-clear-pass-51d2"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """admin_client's superuser has a password; a real hasher costs a second per test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def channel(db) -> Partner:
-    return Partner.objects.create(code="demo-web", name="Demo web", kind=PartnerKind.CHANNEL)
-
-
-@pytest.fixture
-def erp(db) -> Partner:
-    return Partner.objects.create(code="demo-erp", name="Sandbox ERP", kind=PartnerKind.ERP)
-
-
-@pytest.fixture
-def warehouse(db) -> Partner:
-    return Partner.objects.create(code="demo-3pl", name="3PL", kind=PartnerKind.WAREHOUSE)
 
 
 @pytest.fixture

@@ -1,0 +1,33 @@
+"""Fixtures shared across the Django tests. Nothing here starts a server (see `make test`)."""
+
+import pytest
+
+MD5_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request):
+    """Users made by tests need no real password stretching (about a second per test)."""
+    if request.config.pluginmanager.has_plugin("django"):
+        request.getfixturevalue("settings").PASSWORD_HASHERS = [MD5_HASHER]
+
+
+def _partner(code: str, name: str, kind: str):
+    from syncplatform.partners.models import Partner
+
+    return Partner.objects.create(code=code, name=name, kind=kind)
+
+
+@pytest.fixture
+def channel(db):
+    return _partner("demo-web", "Demo web", "channel")
+
+
+@pytest.fixture
+def warehouse(db):
+    return _partner("demo-3pl", "Demo 3PL", "warehouse")
+
+
+@pytest.fixture
+def erp(db):
+    return _partner("demo-erp", "Sandbox ERP", "erp")
