@@ -31,3 +31,14 @@ def warehouse(db):
 @pytest.fixture
 def erp(db):
     return _partner("demo-erp", "Sandbox ERP", "erp")
+
+
+@pytest.fixture
+def published(monkeypatch) -> list[tuple[str, list]]:
+    """Every ``send_task`` call as ``(task name, args)``, in order; the broker is never used."""
+    sent: list[tuple[str, list]] = []
+    monkeypatch.setattr(
+        "syncplatform.audit.dispatch.celery_app.send_task",
+        lambda name, args=None, **options: sent.append((name, list(args or []))),
+    )
+    return sent

@@ -11,7 +11,6 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from syncplatform.audit import dispatch
 from syncplatform.audit.choices import TransactionKind
 from syncplatform.audit.models import RetryPolicy, SyncTransaction
 from syncplatform.audit.services import open_transaction
@@ -22,15 +21,8 @@ POST_TASK = "syncplatform.orders.tasks.post_order_task"
 
 
 @pytest.fixture(autouse=True)
-def published(monkeypatch) -> list[tuple[str, list]]:
-    """Every ``send_task`` call as ``(task name, args)``, in order."""
-    sent: list[tuple[str, list]] = []
-    monkeypatch.setattr(
-        dispatch.celery_app,
-        "send_task",
-        lambda name, args=None, **kwargs: sent.append((name, list(args or []))),
-    )
-    return sent
+def _no_broker(published):
+    """Every test here records what it would publish (``published``) instead of sending."""
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import pytest
 from django import forms
 from django.contrib.auth.models import Group, User
 
-from syncplatform.audit import dispatch
 from syncplatform.fulfillment.models import WarehouseConfig
 from syncplatform.fulfillment.services import send_shipping_orders
 from syncplatform.mappings.choices import CodeType
@@ -41,15 +40,8 @@ FOLDERS = ("outbound", "inbound", "archive", "error")
 
 
 @pytest.fixture(autouse=True)
-def published(monkeypatch) -> list[tuple[str, list]]:
-    """Every ``send_task`` call as ``(task name, args)``, in order; the broker is never used."""
-    sent: list[tuple[str, list]] = []
-    monkeypatch.setattr(
-        dispatch.celery_app,
-        "send_task",
-        lambda name, args=None, **options: sent.append((name, list(args or []))),
-    )
-    return sent
+def _no_broker(published):
+    """Every test here records what it would publish (``published``) instead of sending."""
 
 
 @pytest.fixture

@@ -25,15 +25,8 @@ POST_ORDER_TASK = "syncplatform.orders.tasks.post_order_task"
 
 
 @pytest.fixture(autouse=True)
-def published(monkeypatch) -> list[tuple[str, list]]:
-    """Every ``send_task`` call as ``(task name, args)``; the broker is never contacted."""
-    calls = []
-
-    def record(name, args=None, **options):
-        calls.append((name, args))
-
-    monkeypatch.setattr("syncplatform.audit.dispatch.celery_app.send_task", record)
-    return calls
+def _no_broker(published):
+    """Every test here records what it would publish (``published``) instead of sending."""
 
 
 @pytest.fixture
