@@ -27,6 +27,7 @@ class TransactionKind(models.TextChoices):
     EDI_997_IN = "edi.997.in", "997 acknowledgment from a warehouse"
     EDI_FILE_IN = "edi.file.in", "Unreadable or unknown file from a warehouse"
     EDI_997_OVERDUE = "edi.997.overdue", "Expected 997 not received in time"
+    EDI_POLL = "edi.inbound.poll", "Polling a warehouse's inbound folder"
 
 
 class EventKind(models.TextChoices):

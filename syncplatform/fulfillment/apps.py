@@ -23,6 +23,7 @@ class FulfillmentConfig(AppConfig):
             TransactionKind.EDI_FILE_IN,
         ):
             register_kind(kind, "syncplatform.fulfillment.tasks.apply_inbound_file_task")
+        register_kind(TransactionKind.EDI_POLL, "syncplatform.fulfillment.tasks.retry_poll_task")
         register_kind(
             TransactionKind.EDI_997_OVERDUE,
             "syncplatform.fulfillment.tasks.check_acknowledgment_task",

@@ -26,6 +26,11 @@ def poll_warehouse_task(warehouse_id: int) -> None:
         logger.warning("warehouse %s unreachable, will poll again: %s", warehouse_id, exc)
 
 
+@shared_task(name="syncplatform.fulfillment.tasks.retry_poll_task", ignore_result=True)
+def retry_poll_task(transaction_id: int) -> None:
+    run_transaction(transaction_id, services.retry_poll)
+
+
 @shared_task(name="syncplatform.fulfillment.tasks.upload_interchange_task", ignore_result=True)
 def upload_interchange_task(transaction_id: int) -> None:
     run_transaction(transaction_id, services.upload_interchange)

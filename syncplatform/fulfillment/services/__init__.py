@@ -1,7 +1,7 @@
 """Fulfilment use cases (3PL warehouses over SFTP and X12)."""
 
 from .acknowledgments import check_acknowledgment, flag_overdue_acknowledgments
-from .inbound import apply_inbound_file, poll_warehouse, receive_file
+from .inbound import apply_inbound_file, poll_warehouse, receive_file, retry_poll
 from .outbound import queue_997, send_shipping_orders, upload_interchange
 from .schedules import ensure_warehouse_schedules
 
@@ -13,6 +13,7 @@ __all__ = [
     "poll_warehouse",
     "queue_997",
     "receive_file",
+    "retry_poll",
     "send_shipping_orders",
     "upload_interchange",
 ]

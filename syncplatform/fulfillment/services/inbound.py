@@ -20,11 +20,12 @@ from connectors.edi.envelope import read_interchanges
 from connectors.edi.errors import EnvelopeError
 from connectors.edi.group_reader import read_group
 from connectors.edi.rejection import rejection_for_unreadable
+from connectors.errors import ConfigError, PermanentError
 from connectors.sftp import RemoteFolder, SftpClient
 from syncplatform.audit.choices import TransactionKind, TransactionState
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.audit.runner import Outcome, run_transaction
-from syncplatform.audit.services import open_transaction
+from syncplatform.audit.services import open_failed_transaction, open_transaction
 
 from ..choices import Direction, InterchangeState
 from ..models import Interchange, WarehouseConfig
@@ -44,20 +45,67 @@ KIND_BY_FUNCTIONAL_ID = {
 def poll_warehouse(warehouse_id: int) -> int:
     """Take every ready file from a warehouse's inbound folder; returns how many were taken.
 
-    Connector errors (the SFTP server is down) propagate to the caller: the
-    beat-scheduled task logs them and the files wait for the next poll.
+    ``TransientError`` (the SFTP server is down) propagates: the files wait for
+    the next poll. A file we cannot take (too large, an unsafe name) is
+    reported as a failed poll transaction naming it and skipped, so it never
+    blocks the files after it; ``ConfigError`` (host key, login, folders) is
+    reported the same way and ends the poll.
     """
     config = WarehouseConfig.objects.select_related("partner").get(partner_id=warehouse_id)
+    try:
+        return _poll(config, lambda error, name: report_poll_failure(config, error, file_name=name))
+    except ConfigError as error:
+        report_poll_failure(config, error)
+        return 0
+
+
+def _poll(config: WarehouseConfig, report_file_error=None) -> int:
     taken = 0
     with SftpClient(sftp_endpoint_for(config)) as client:
         for remote in client.list_ready(RemoteFolder.INBOUND, config.inbound_pattern):
-            data = client.fetch(RemoteFolder.INBOUND, remote.name)
-            interchange = receive_file(config, remote.name, data)
-            destination = RemoteFolder.ERROR if _has_failed(interchange) else RemoteFolder.ARCHIVE
-            client.move(remote.name, RemoteFolder.INBOUND, destination)
-            Interchange.objects.filter(pk=interchange.pk).update(remote_disposed_at=timezone.now())
+            try:
+                data = client.fetch(RemoteFolder.INBOUND, remote.name)
+            except PermanentError as error:
+                if report_file_error is None:
+                    raise
+                report_file_error(error, remote.name)
+                continue
+            _take(client, config, remote.name, data)
             taken += 1
     return taken
+
+
+def report_poll_failure(config: WarehouseConfig, error, *, file_name: str = "") -> None:
+    """One failed ``edi.inbound.poll`` transaction per open problem (not one per poll)."""
+    business_key = f"{config.partner.code} inbound" + (f" {file_name}" if file_name else "")
+    already_open = SyncTransaction.objects.filter(
+        kind=TransactionKind.EDI_POLL, business_key=business_key, state=TransactionState.FAILED
+    ).exists()
+    if already_open:
+        logger.warning("%s: still failing: %s", business_key, error)
+        return
+    open_failed_transaction(
+        kind=TransactionKind.EDI_POLL,
+        partner=config.partner,
+        business_key=business_key,
+        subject_id=config.partner_id,
+        code=error.code,
+        message=f"{business_key}: {error}",
+    )
+
+
+def retry_poll(tx: SyncTransaction) -> Outcome:
+    """ "Retry now" on a failed poll: poll again; fails again while the cause remains."""
+    config = WarehouseConfig.objects.select_related("partner").get(partner_id=tx.subject_id)
+    taken = _poll(config)
+    return Outcome(message=f"{config.partner.code} inbound polled: {taken} file(s) taken")
+
+
+def _take(client, config, name, data) -> None:
+    interchange = receive_file(config, name, data)
+    destination = RemoteFolder.ERROR if _has_failed(interchange) else RemoteFolder.ARCHIVE
+    client.move(name, RemoteFolder.INBOUND, destination)
+    Interchange.objects.filter(pk=interchange.pk).update(remote_disposed_at=timezone.now())
 
 
 def receive_file(config: WarehouseConfig, file_name: str, data: bytes) -> Interchange:
