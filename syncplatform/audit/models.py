@@ -282,8 +282,14 @@ class TransactionEvent(models.Model):
     to_state = models.CharField(max_length=20, blank=True)
     attempt = models.PositiveIntegerField(default=0)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    # Unindexed: events are read per transaction, never looked up by who acted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     message = models.TextField(blank=True)
     excerpt = models.TextField(blank=True, help_text="Redacted request/response excerpt.")

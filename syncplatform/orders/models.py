@@ -24,11 +24,13 @@ class Order(TimeStampedModel):
     same key and body gets exactly that response back.
     """
 
+    # No separate index: the (channel, channel_order_number) constraint serves lookups.
     channel = models.ForeignKey(
         "partners.Partner",
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"kind": PartnerKind.CHANNEL},
+        db_index=False,
     )
     channel_order_number = models.CharField(max_length=80)
     idempotency_scope = models.CharField(max_length=60)
@@ -108,7 +110,8 @@ class Order(TimeStampedModel):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # The (order, line_number) constraint indexes this already.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     line_number = models.PositiveIntegerField()
     sku = models.CharField(max_length=80)
     quantity = models.PositiveIntegerField()
