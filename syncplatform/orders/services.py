@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from connectors.erp.models import Address, SalesOrder, SalesOrderItem
+from connectors.errors import ConfigError
 from syncplatform.audit.choices import TransactionKind
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.audit.runner import Outcome
@@ -16,7 +17,7 @@ from syncplatform.audit.services import open_transaction
 from syncplatform.core.problems import Problem
 from syncplatform.mappings.choices import CodeType
 from syncplatform.mappings.services import resolve_order_mappings
-from syncplatform.partners.models import Partner
+from syncplatform.partners.models import ChannelConfig, Partner
 from syncplatform.partners.services import erp_client_for
 
 from .choices import OrderStatus
@@ -165,8 +166,7 @@ def post_order_to_erp(tx: SyncTransaction) -> Outcome:
         .prefetch_related("lines")
         .get(pk=tx.subject_id)
     )
-    config = order.channel.channel_config
-    client = erp_client_for(config.erp)
+    client = erp_client_for(_erp_of(order.channel))
     if tx.attempts > 1:
         found = client.find_sales_order(order.erp_reference)
         if found:
@@ -179,6 +179,17 @@ def post_order_to_erp(tx: SyncTransaction) -> Outcome:
     except DuplicateReferenceError as exc:
         return _posted(order, exc.existing_document_number, "the ERP already held this reference")
     return _posted(order, confirmation.document_number, "created in the ERP")
+
+
+def _erp_of(channel: Partner) -> Partner:
+    try:
+        return channel.channel_config.erp
+    except ChannelConfig.DoesNotExist:
+        raise ConfigError(
+            f"channel {channel.code} has no channel config naming its ERP "
+            "(admin: Partners > the channel > Channel config)",
+            code="channel_config",
+        ) from None
 
 
 def _posted(order: Order, document_number: str, how: str) -> Outcome:

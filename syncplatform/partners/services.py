@@ -5,6 +5,8 @@ import hmac
 import secrets
 import threading
 
+from connectors.errors import ConfigError
+
 from .choices import PartnerKind
 from .models import ApiClient, ErpEndpoint, Partner
 
@@ -60,7 +62,13 @@ def erp_client_for(partner: Partner):
     # Imported here so web processes never load zeep; only workers talk SOAP.
     from connectors.erp.client import ErpClient
 
-    endpoint: ErpEndpoint = partner.erp_endpoint
+    try:
+        endpoint: ErpEndpoint = partner.erp_endpoint
+    except ErpEndpoint.DoesNotExist:
+        raise ConfigError(
+            f"ERP partner {partner.code} has no ERP endpoint (admin: Partners > {partner.code})",
+            code="erp_endpoint",
+        ) from None
     config = (
         endpoint.wsdl_url,
         endpoint.endpoint_url or None,

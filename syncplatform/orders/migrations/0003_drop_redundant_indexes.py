@@ -5,21 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0002_lean_intake_writes'),
-        ('partners', '0001_initial'),
+        ("orders", "0002_lean_intake_writes"),
+        ("partners", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='order',
-            name='channel',
-            field=models.ForeignKey(db_index=False, limit_choices_to={'kind': 'channel'}, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partners.partner'),
+            model_name="order",
+            name="channel",
+            field=models.ForeignKey(
+                db_index=False,
+                limit_choices_to={"kind": "channel"},
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="partners.partner",
+            ),
         ),
         migrations.AlterField(
-            model_name='orderline',
-            name='order',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.order'),
+            model_name="orderline",
+            name="order",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="lines",
+                to="orders.order",
+            ),
         ),
     ]
