@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.shortcuts import render
 
+from .choices import TransactionKind
 from .models import InvalidTransition, RetryPolicy, SyncTransaction, TransactionEvent
 from .services import replay_transaction, resolve_transaction
 
@@ -147,6 +148,15 @@ class SyncTransactionAdmin(admin.ModelAdmin):
         return super().get_queryset(request).select_related("partner")
 
 
+class RetryPolicyForm(forms.ModelForm):
+    kind = forms.ChoiceField(choices=TransactionKind.choices)
+
+    class Meta:
+        model = RetryPolicy
+        fields = ["kind", "max_attempts", "delays_seconds", "jitter_ratio"]
+
+
 @admin.register(RetryPolicy)
 class RetryPolicyAdmin(admin.ModelAdmin):
+    form = RetryPolicyForm
     list_display = ("kind", "max_attempts", "delays_seconds", "jitter_ratio")
