@@ -7,8 +7,12 @@ MD5_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(request):
-    """Users made by tests need no real password stretching (about a second per test)."""
-    if request.config.pluginmanager.has_plugin("django"):
+    """Users made by tests need no real password stretching (about a second per test).
+
+    Not for end-to-end tests: their users log in to a real server, which only
+    knows the production hashers.
+    """
+    if request.config.pluginmanager.has_plugin("django") and "e2e" not in request.path.parts:
         request.getfixturevalue("settings").PASSWORD_HASHERS = [MD5_HASHER]
 
 
