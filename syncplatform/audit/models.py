@@ -119,6 +119,10 @@ class SyncTransaction(models.Model):
     def attempts_since_replay(self) -> int:
         return self.attempts - self.attempts_before_replay
 
+    def is_claimable(self, now=None) -> bool:
+        """Runnable, or processing under a lease that has run out (its worker is gone)."""
+        return self.state in RUNNABLE_STATES or self.lease_expired(now)
+
     def lease_expired(self, now=None) -> bool:
         now = now or timezone.now()
         return self.state == TransactionState.PROCESSING and (

@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 
 from connectors.errors import ConfigError, PermanentError, TransientError
 from syncplatform.core.errors import NeedsPerson
 
-from .choices import RUNNABLE_STATES, TransactionState
+from .choices import TransactionState
 from .models import RetryPolicy, SyncTransaction
 
 logger = logging.getLogger(__name__)
@@ -50,18 +48,13 @@ Handler = Callable[[SyncTransaction], Outcome]
 
 def claim(transaction_id: int) -> SyncTransaction | None:
     """Start an attempt on the row if it is runnable now; None if there is nothing to do."""
-    now = timezone.now()
     with transaction.atomic():
         tx = (
             SyncTransaction.objects.select_for_update(skip_locked=True)
-            .filter(
-                Q(state__in=RUNNABLE_STATES)
-                | Q(state=TransactionState.PROCESSING, lease_until__lte=now),
-                pk=transaction_id,
-            )
+            .filter(pk=transaction_id)
             .first()
         )
-        if tx is None:
+        if tx is None or not tx.is_claimable():
             return None
         tx.start_attempt(settings.SYNC_LEASE_SECONDS)
     return tx

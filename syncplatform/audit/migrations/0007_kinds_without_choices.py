@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0006_drop_redundant_indexes'),
+        ("audit", "0006_drop_redundant_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='retrypolicy',
-            name='kind',
+            model_name="retrypolicy",
+            name="kind",
             field=models.CharField(max_length=40, unique=True),
         ),
         migrations.AlterField(
-            model_name='synctransaction',
-            name='kind',
-            field=models.CharField(help_text='A TransactionKind value.', max_length=40),
+            model_name="synctransaction",
+            name="kind",
+            field=models.CharField(help_text="A TransactionKind value.", max_length=40),
         ),
     ]
