@@ -144,7 +144,6 @@ SYNC_ENCRYPTION_KEYS = env_list("SYNC_ENCRYPTION_KEYS", [_development_encryption
 # --- Transactions: leases, sweeper -----------------------------------------
 SYNC_LEASE_SECONDS = env_int("SYNC_LEASE_SECONDS", 120)
 SYNC_PUBLISH_GRACE_SECONDS = env_int("SYNC_PUBLISH_GRACE_SECONDS", 30)
-SYNC_SWEEP_INTERVAL_SECONDS = env_int("SYNC_SWEEP_INTERVAL_SECONDS", 5)
 SYNC_SWEEP_BATCH = env_int("SYNC_SWEEP_BATCH", 500)
 
 # --- Fulfilment (3PL) ---------------------------------------------------------
