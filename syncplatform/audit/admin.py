@@ -59,6 +59,7 @@ class SyncTransactionAdmin(admin.ModelAdmin):
         "created_at",
     )
     list_filter = ("state", "kind", "partner", "created_at", "last_error_code")
+    # Exact matches, so each uses its index on a large table.
     search_fields = ("=business_key", "=correlation_id", "=idempotency_key", "=id")
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in SyncTransaction._meta.fields]

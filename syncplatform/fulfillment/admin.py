@@ -4,8 +4,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
+from connectors.edi.ack997 import FunctionalAck
+from connectors.edi.envelope import read_interchanges
+from connectors.edi.errors import EnvelopeError
+from connectors.edi.group_reader import read_set
+from connectors.edi.w846 import InventoryAdvice
+from connectors.edi.w940 import ShippingOrder as ShippingOrderDocument
+from connectors.edi.w945 import ShippingAdvice
 from syncplatform.audit.models import InvalidTransition
 from syncplatform.audit.services import replay_transaction
 from syncplatform.partners.admin import KeepSecretFormMixin
@@ -120,6 +127,7 @@ class InterchangeAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Interchange._meta.fields if f.name != "content"] + [
             "download",
+            "parsed_sets",
             "segments",
             "transaction_link",
         ]
@@ -157,6 +165,23 @@ class InterchangeAdmin(admin.ModelAdmin):
         url = reverse("admin:fulfillment_interchange_download", args=[obj.pk])
         return format_html(
             '<a href="{}">download {} ({} bytes)</a>', url, obj.file_name, len(obj.content)
+        )
+
+    @admin.display(description="parsed sets")
+    def parsed_sets(self, obj):
+        try:
+            parsed = read_interchanges(bytes(obj.content))
+        except EnvelopeError as error:
+            return format_html("<strong>unreadable:</strong> {}", str(error))
+        rows = [
+            (ts.code, ts.control_number, _describe(read_set(ts)))
+            for interchange in parsed
+            for group in interchange.groups
+            for ts in group.transaction_sets
+        ]
+        return format_html(
+            "<table><tr><th>set</th><th>ST02</th><th>content</th></tr>{}</table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows[:200]),
         )
 
     @admin.display(description="segments")
@@ -203,6 +228,36 @@ class InterchangeAdmin(admin.ModelAdmin):
             self.message_user(
                 request, "not failed, skipped: " + ", ".join(skipped), messages.WARNING
             )
+
+
+def _describe(result) -> str:
+    """One line an operator can read for a parsed set (or why it was rejected)."""
+    document = result.document
+    if result.error is not None:
+        return f"rejected: {result.error}"
+    if isinstance(document, ShippingAdvice):
+        return (
+            f"945: depositor order {document.depositor_order_number}, shipment "
+            f"{document.shipment_id or '-'}, {len(document.lines)} line(s), "
+            f"shipped {document.shipped_on}"
+        )
+    if isinstance(document, ShippingOrderDocument):
+        return (
+            f"940: depositor order {document.depositor_order_number}, PO "
+            f"{document.purchase_order_number or '-'}, {len(document.lines)} line(s)"
+        )
+    if isinstance(document, InventoryAdvice):
+        return (
+            f"846: report {document.report_number} of {document.reported_on}, "
+            f"{len(document.items)} item(s)"
+        )
+    if isinstance(document, FunctionalAck):
+        return (
+            f"997: group {document.group_control_number} ({document.functional_id}) "
+            f"{document.status}, {document.sets_accepted}/{document.sets_included} "
+            "set(s) accepted"
+        )
+    return "read"
 
 
 @admin.register(ShippingOrder)

@@ -70,6 +70,20 @@ def test_given_a_received_file_when_opened_then_segments_and_a_download_link_are
     order_ref = files["940"].shipping_orders.get().order.erp_reference
     assert f"ST*945*0001\nW06*F*{order_ref}*20261124*SHP-1**WEB-ADMIN\nW27*M*UPSN" in html
     assert "IEA*1*000000501</pre>" in html
+    assert (
+        f"<td>945</td><td>0001</td><td>945: depositor order {order_ref}, shipment SHP-1, "
+        "1 line(s), shipped 2026-11-24</td>"
+    ) in html
+
+
+def test_given_an_unreadable_file_when_opened_then_the_parsed_sets_say_why(ops_client, files):
+    junk = Interchange.objects.get(file_name="junk.edi")
+
+    html = ops_client.get(
+        reverse("admin:fulfillment_interchange_change", args=[junk.pk])
+    ).content.decode()
+
+    assert "<strong>unreadable:</strong> interchange 1, segment 1" in html
 
 
 def test_given_a_file_when_downloaded_then_the_exact_bytes_come_back_as_an_attachment(
