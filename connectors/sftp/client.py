@@ -98,6 +98,9 @@ class SftpClient:
             if self._stat(final) is not None:
                 return self._receipt_for_existing(final, name, data, digest)
             self._write_temporary(temporary, name, data)
+            # Read before the rename: a quick partner may take the file the moment it
+            # appears, and a stat after the rename would then fail a good upload.
+            uploaded = self._remote_file(temporary, name)
         with translated_failures(action, may_have_reached_partner=True):
             try:
                 self._connection.rename(temporary, final)
@@ -112,7 +115,7 @@ class SftpClient:
                 # Another upload of the same name won the race; ours is not needed.
                 self._connection.remove(temporary)
                 return self._receipt_for_existing(final, name, data, digest)
-            return UploadReceipt(self._remote_file(final, name), digest, was_already_present=False)
+            return UploadReceipt(uploaded, digest, was_already_present=False)
 
     def list_ready(self, folder: RemoteFolder | str, pattern: str = "*") -> list[RemoteFile]:
         """Files in ``folder`` matching ``pattern`` (case-sensitive fnmatch) that are ready.

@@ -157,3 +157,24 @@ def test_given_a_configured_folder_missing_on_the_server_when_put_then_config_er
         client.put(OUTBOUND, "940.edi", b"x")
 
     assert refused.value.code == "not_found"
+
+
+def test_given_a_partner_that_takes_the_file_at_once_when_put_then_the_upload_still_succeeds(
+    sshd, endpoint
+):
+    data = b"ISA*taken the moment it appears~"
+    with SftpClient(endpoint) as client:
+        real_rename = client._connection.rename
+
+        def rename_then_partner_takes_it(source, destination):
+            real_rename(source, destination)
+            client._connection.remove(destination)  # the warehouse picked it up already
+
+        client._connection.rename = rename_then_partner_takes_it
+        receipt = client.put(OUTBOUND, "940_fast.edi", data)
+
+    assert receipt.file.name == "940_fast.edi"
+    assert receipt.file.size == len(data)
+    assert receipt.sha256 == hashlib.sha256(data).hexdigest()
+    assert not receipt.was_already_present
+    assert [p.name for p in sshd.folder(OUTBOUND).iterdir()] == []
