@@ -142,7 +142,10 @@ def _mapping_rows(channel, skus, location, customer_id, codes, on):
 
 
 def _select(model, columns: str, condition: str, values: list) -> tuple[str, list]:
-    """One in-force SELECT of a mapping table; names are ours, values stay parameters."""
+    """One in-force SELECT of a mapping table; names are ours, values stay parameters.
+
+    The validity condition is ``MappingQuerySet.in_force`` written out; keep them alike.
+    """
     sql = (
         f"SELECT {columns} FROM {model._meta.db_table} "  # noqa: S608 - no user text in SQL
         f"WHERE channel_id = %s AND {condition} AND is_active "

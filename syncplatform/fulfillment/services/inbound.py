@@ -139,31 +139,26 @@ def receive_file(config: WarehouseConfig, file_name: str, data: bytes) -> Interc
 def _record(config, file_name, data, sha256) -> Interchange:
     isa13 = _peek_isa13(data)
     kind = KIND_BY_FUNCTIONAL_ID.get(_peek_functional_id(data), TransactionKind.EDI_FILE_IN)
-    original = (
+    try:
+        with transaction.atomic():
+            original = _original_of(config, sha256, isa13)
+            return _store(config, file_name, data, sha256, isa13, kind, original)
+    except IntegrityError:
+        # Another poller stored the same file a moment ago: this copy is the duplicate.
+        with transaction.atomic():
+            original = _original_of(config, sha256, isa13)
+            return _store(config, file_name, data, sha256, isa13, kind, original)
+
+
+def _original_of(config, sha256, isa13) -> Interchange | None:
+    """The file already received from this partner with this content or ISA13, if any."""
+    return (
         Interchange.objects.filter(
-            partner=config.partner,
-            direction=Direction.INBOUND,
-            duplicate_of__isnull=True,
+            partner=config.partner, direction=Direction.INBOUND, duplicate_of__isnull=True
         )
         .filter(_same_file(sha256, isa13))
         .first()
     )
-    try:
-        with transaction.atomic():
-            return _store(config, file_name, data, sha256, isa13, kind, original)
-    except IntegrityError:
-        # Another poller stored the same file a moment ago: this copy is the duplicate.
-        original = (
-            Interchange.objects.filter(
-                partner=config.partner,
-                direction=Direction.INBOUND,
-                duplicate_of__isnull=True,
-            )
-            .filter(_same_file(sha256, isa13))
-            .first()
-        )
-        with transaction.atomic():
-            return _store(config, file_name, data, sha256, isa13, kind, original)
 
 
 def _same_file(sha256, isa13):
@@ -233,7 +228,7 @@ def apply_inbound_file(tx: SyncTransaction) -> Outcome:
             results = read_group(group)
             problems += [f"{interchange.file_name}: {r.error}" for r in results if r.error]
             steps.append((group, results))
-    summary = _summary(interchange, parsed)
+    summary = _summary(parsed)
     outcome = Outcome(message=f"{interchange.file_name}: applied {summary}")
 
     def apply():
@@ -270,7 +265,7 @@ def _reject_unreadable(config, interchange, data, error) -> None:
         queue_997(config, ack, interchange)
 
 
-def _summary(interchange, parsed) -> str:
+def _summary(parsed) -> str:
     counts: dict[str, int] = {}
     for i in parsed:
         for g in i.groups:

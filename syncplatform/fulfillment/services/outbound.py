@@ -115,7 +115,7 @@ def queue_997(config: WarehouseConfig, ack, acknowledges: Interchange) -> Interc
     """Store a 997 for a received group and queue its upload (inside the caller's transaction)."""
     number = next_control_number(config.partner)
     content = write_997(ack, envelope_for(config, number))
-    interchange = _store_outbound(
+    return _store_outbound(
         config,
         f"997_{number:09d}.edi",
         content,
@@ -124,15 +124,13 @@ def queue_997(config: WarehouseConfig, ack, acknowledges: Interchange) -> Interc
         TransactionKind.EDI_997_OUT,
         ack=AckState.NOT_EXPECTED,
         note=f"acknowledges {acknowledges.file_name}",
+        acknowledges=acknowledges,
+        acknowledged_group=ack.group_control_number,
     )
-    interchange.acknowledges = acknowledges
-    interchange.acknowledged_group = ack.group_control_number
-    interchange.save(update_fields=["acknowledges", "acknowledged_group"])
-    return interchange
 
 
 def _store_outbound(
-    config, file_name, content, number, set_types, kind, *, ack, note=""
+    config, file_name, content, number, set_types, kind, *, ack, note="", **fields
 ) -> Interchange:
     interchange = Interchange.objects.create(
         direction=Direction.OUTBOUND,
@@ -146,6 +144,7 @@ def _store_outbound(
         set_types=set_types,
         state=InterchangeState.PENDING,
         ack_state=ack,
+        **fields,
     )
     interchange.transaction = open_transaction(
         kind=kind,
