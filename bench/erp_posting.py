@@ -12,6 +12,11 @@ processes with raw ``requests`` sessions -- the exact envelopes and headers
 zeep would send for those orders (recorded from zeep beforehand, outside the
 clock). So the ratio is what the platform costs on top of the SOAP round trip.
 
+Ceiling (printed, not a target): the same orders sent by 2 processes
+through the project's ``ErpClient`` (zeep) and nothing else -- no broker, no
+database. No worker that uses zeep can be faster than this, so its ratio to
+the baseline bounds the platform's.
+
 Each baseline run and the platform get their own sandbox ERP (default
 gunicorn settings) on a fresh store, so the same external references do not
 collide. The baseline runs before and after the platform (it takes seconds)
@@ -46,6 +51,7 @@ from bench.stack import (  # noqa: E402
     start_realtime_worker,
     start_sandbox_erp,
 )
+from connectors.erp.models import SalesOrder  # noqa: E402
 
 TARGET_RATIO = 0.5
 BASELINE_PROCESSES = 2
@@ -74,10 +80,11 @@ def setup_django(database_url: str) -> None:
     django.setup()
 
 
-def post_share(endpoint: str, share: list[RecordedRequest], start, results) -> None:
+def post_share(erp_url: str, share: list[RecordedRequest], start, results) -> None:
     """One baseline process: wait for ``start``, POST every envelope, report successes."""
     import requests
 
+    endpoint = f"{erp_url}/sap/SalesOrder"
     session = requests.Session()
     start.wait()
     posted = 0
@@ -88,8 +95,19 @@ def post_share(endpoint: str, share: list[RecordedRequest], start, results) -> N
     results.put(posted)
 
 
-def run_baseline(recorded: list[RecordedRequest], store: Path) -> PostingRun:
-    """2 processes post every recorded request to a sandbox ERP on a fresh ``store``."""
+def create_share(erp_url: str, share: list[SalesOrder], start, results) -> None:
+    """One ceiling process: wait for ``start``, create every order through ErpClient (zeep)."""
+    from connectors.erp.client import ErpClient
+
+    client = ErpClient(f"{erp_url}/sap/SalesOrder?wsdl")
+    client.find_sales_order("SP-WARMUP")  # loads the WSDL before the clock, as a worker has
+    start.wait()
+    posted = sum(1 for order in share if client.create_sales_order(order).document_number)
+    results.put(posted)
+
+
+def run_baseline(work: list, store: Path, sender=post_share) -> PostingRun:
+    """2 processes run ``sender`` on halves of ``work`` against a fresh sandbox ERP at ``store``."""
     from django.db import connections
 
     erp, erp_url = start_sandbox_erp(f"sandbox-erp-{store.stem}", store)
@@ -99,14 +117,13 @@ def run_baseline(recorded: list[RecordedRequest], store: Path) -> PostingRun:
         start, results = context.Event(), context.Queue()
         processes = [
             context.Process(
-                target=post_share,
-                args=(f"{erp_url}/sap/SalesOrder", recorded[i::BASELINE_PROCESSES], start, results),
+                target=sender, args=(erp_url, work[i::BASELINE_PROCESSES], start, results)
             )
             for i in range(BASELINE_PROCESSES)
         ]
         for process in processes:
             process.start()
-        time.sleep(0.5)  # let both processes reach start.wait()
+        time.sleep(1.0)  # let both processes reach start.wait() (the ceiling loads a WSDL)
         meter = stack_meter({"sandbox erp": erp.process.pid}, "clients")
         meter.start()
         started = time.perf_counter()
@@ -223,6 +240,8 @@ def main() -> int:
         print(f"platform: {platform.rate:,.1f} orders/s", flush=True)
         baselines.append(run_baseline(recorded, folder / "baseline-after.sqlite3"))
         print(f"baseline (after): {baselines[1].rate:,.1f} orders/s", flush=True)
+        ceiling = run_baseline(sales_orders, folder / "zeep-only.sqlite3", create_share)
+        print(f"zeep only (ceiling): {ceiling.rate:,.1f} orders/s", flush=True)
     finally:
         erp.stop()
 
@@ -237,7 +256,13 @@ def main() -> int:
         f"CPU ratio {cpu_ratio:.2f}x (baseline's stack CPU per order / the platform's); "
         "both sides run 2 sequential callers, so waits on round trips matter as much"
     )
+    print(
+        f"zeep only: {ceiling.rate / baseline_rate:.2f}x the baseline -- the ceiling for a zeep "
+        f"worker; the platform reaches {platform.rate / ceiling.rate:.2f}x of it. "
+        f"Ceiling CPU ms per order: {cpu_per_item(ceiling.cpu_seconds, count)}"
+    )
     problems = correctness_problems("platform", platform, count)
+    problems += correctness_problems("zeep only", ceiling, count)
     for number, baseline in enumerate(baselines, 1):
         problems += correctness_problems(f"baseline run {number}", baseline, count)
     for problem in problems:

@@ -161,10 +161,10 @@ def post_order_to_erp(tx: SyncTransaction) -> Outcome:
     """
     from connectors.erp.faults import DuplicateReferenceError  # workers only: keeps zeep out of web
 
-    order = (
-        Order.objects.select_related("channel__channel_config__erp__erp_endpoint")
-        .prefetch_related("lines")
-        .get(pk=tx.subject_id)
+    # No prefetch_related("lines"): build_sales_order reads the lines once, and
+    # the prefetch machinery cost more than that query (bench/erp_posting.py).
+    order = Order.objects.select_related("channel__channel_config__erp__erp_endpoint").get(
+        pk=tx.subject_id
     )
     client = erp_client_for(_erp_of(order.channel))
     if tx.attempts > 1:

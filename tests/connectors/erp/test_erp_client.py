@@ -5,8 +5,11 @@ import time
 import uuid
 from datetime import date
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from connectors.erp.client import ErpClient
 from connectors.erp.faults import DuplicateReferenceError
@@ -291,3 +294,58 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+class _ForwardingProxy(ThreadingHTTPServer):
+    """An HTTP proxy that knows one host name, ``erp.proxied.invalid``: the sandbox ERP."""
+
+    def __init__(self, target_base_url: str):
+        self.target_base_url = target_base_url
+        self.seen: list[str] = []
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+
+
+class _ProxyHandler(BaseHTTPRequestHandler):
+    def _forward(self):
+        self.server.seen.append(f"{self.command} {self.path}")
+        url = urlsplit(self.path)  # a proxy gets the absolute URL
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+        answer = requests.request(
+            self.command,
+            f"{self.server.target_base_url}{url.path}?{url.query}",
+            data=body,
+            headers=headers,
+            timeout=10,
+        )
+        self.send_response(answer.status_code)
+        self.send_header("Content-Type", answer.headers.get("Content-Type", "text/xml"))
+        self.send_header("Content-Length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+    do_GET = do_POST = _forward
+
+    def log_message(self, *args):
+        pass
+
+
+def test_given_a_proxy_in_the_environment_then_every_call_goes_through_it(erp, monkeypatch):
+    proxy = _ForwardingProxy(erp.base_url)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_port}")
+    try:
+        client = ErpClient(
+            "http://erp.proxied.invalid/sap/SalesOrder?wsdl", erp.username, erp.password
+        )
+        monkeypatch.delenv("HTTP_PROXY")  # read when the client was built, not per call
+
+        confirmation = client.create_sales_order(an_order(a_reference()))
+    finally:
+        proxy.shutdown()
+
+    assert confirmation.document_number
+    assert "GET http://erp.proxied.invalid/sap/SalesOrder?wsdl" in proxy.seen
+    assert proxy.seen[-1] == "POST http://erp.proxied.invalid/sap/SalesOrder"
