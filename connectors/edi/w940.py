@@ -24,7 +24,7 @@ LX, W01, G69, N9*LI, N9..., and a closing W76 with the total quantity.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -91,9 +91,12 @@ class ShippingOrder:
         return next((party for party in self.parties if party.role == role), None)
 
 
-def write_940(orders: Sequence[ShippingOrder], envelope: Envelope) -> bytes:
-    """One interchange, one group, one 940 per order (in order)."""
-    return write_interchange(envelope, FUNCTIONAL_ID, [("940", order_segments(o)) for o in orders])
+def write_940(orders: Iterable[ShippingOrder], envelope: Envelope) -> bytes:
+    """One interchange, one group, one 940 per order (in order).
+
+    ``orders`` may be a generator: each order is written as it is taken.
+    """
+    return write_interchange(envelope, FUNCTIONAL_ID, (("940", order_segments(o)) for o in orders))
 
 
 def order_segments(order: ShippingOrder) -> list[Segment]:

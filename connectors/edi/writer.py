@@ -19,7 +19,8 @@ dropped. Bytes are UTF-8.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -65,26 +66,32 @@ class Envelope:
 
 
 def write_interchange(
-    envelope: Envelope, functional_id: str, sets: Sequence[tuple[str, list[Segment]]]
+    envelope: Envelope, functional_id: str, sets: Iterable[tuple[str, list[Segment]]]
 ) -> bytes:
     """One interchange with one group of ``sets``: ``(ST01 code, body segments)``.
 
     The body segments exclude ST and SE, which are added with their count.
+    Each set is written as soon as it is taken from ``sets``, which may be a
+    generator: a 10,000-set 940 then never holds every segment list at once
+    (holding them all made the garbage collector a third of the writing time).
     """
     _check(envelope)
     delimiters = envelope.delimiters
-    segments: list[Segment] = [isa_elements(envelope, delimiters), _gs(envelope, functional_id)]
-    for number, (code, body) in enumerate(sets, start=1):
-        control = f"{number:04d}"
-        segments.append(["ST", code, control])
-        segments.extend(body)
-        segments.append(["SE", len(body) + 2, control])
-    segments.append(["GE", len(sets), envelope.group_control_number])
-    segments.append(["IEA", 1, f"{envelope.interchange_control_number:09d}"])
-    isa, *rest = segments
-    text = serialize([isa], delimiters, envelope.line_breaks, clean=False)
-    text += serialize(rest, delimiters, envelope.line_breaks)
-    return text.encode("utf-8")
+    write = segment_writer(delimiters)
+    lines = [write(_gs(envelope, functional_id))]
+    count = 0
+    for count, (code, body) in enumerate(sets, start=1):
+        control = f"{count:04d}"
+        lines.append(write(["ST", code, control]))
+        lines.extend(map(write, body))
+        lines.append(write(["SE", len(body) + 2, control]))
+    lines.append(write(["GE", count, envelope.group_control_number]))
+    lines.append(write(["IEA", 1, f"{envelope.interchange_control_number:09d}"]))
+    ending = _ending(delimiters, envelope.line_breaks)
+    isa = serialize(
+        [isa_elements(envelope, delimiters)], delimiters, envelope.line_breaks, clean=False
+    )
+    return (isa + ending.join(lines) + ending).encode("utf-8")
 
 
 def isa_elements(envelope: Envelope, delimiters: Delimiters) -> list[str]:
@@ -118,36 +125,84 @@ def serialize(
     clean: bool = True,
 ) -> str:
     """Segments as X12 text; ``clean`` replaces delimiters inside values by spaces."""
-    ending = delimiters.segment + ("\n" if line_breaks else "")
-    # One translate table per call: writing 10,000 940 sets spends its time here.
-    table = _cleaning_table(delimiters) if clean else None
-    separator, component = delimiters.element, delimiters.component
-    lines = []
-    for segment in segments:
-        values = [segment[0]]
-        for value in segment[1:]:
-            if value is None or value == "":
-                values.append("")
-            elif isinstance(value, tuple):
-                values.append(component.join(_text(part, table) for part in value))
-            else:
-                values.append(_text(value, table))
-        while len(values) > 1 and values[-1] == "":
-            values.pop()
-        lines.append(separator.join(values))
+    ending = _ending(delimiters, line_breaks)
+    if clean:
+        lines = list(map(segment_writer(delimiters), segments))
+    else:
+        separator = delimiters.element
+        lines = [separator.join(_raw_values(segment, delimiters)) for segment in segments]
     return ending.join(lines) + ending
 
 
+def segment_writer(delimiters: Delimiters) -> Callable[[Segment], str]:
+    """A function writing one segment as text, without its terminator.
+
+    Values are cleaned (``clean_value``; None is empty, a tuple is a composite
+    element) and trailing empty elements dropped; the segment id is written as is.
+    """
+    separator, component = delimiters.element, delimiters.component
+    table = _cleaning_table(delimiters)
+    # What cleaning replaces, but the element separator: that one is counted instead.
+    replaced = re.compile(f"[{re.escape(_replaced_characters(delimiters).replace(separator, ''))}]")
+    find_replaced = replaced.search
+
+    def clean_scalar(value: object) -> str:
+        return "" if value is None else str(value).translate(table).strip()
+
+    def clean(value: object) -> str:
+        if isinstance(value, tuple):
+            return component.join([clean_scalar(part) for part in value])
+        return clean_scalar(value)
+
+    def write(segment: Segment) -> str:
+        # Nearly every value is clean text or a number already, for which cleaning is
+        # just strip() or str(). One check of the joined segment (no separator too
+        # many, nothing else to replace) costs a fraction of translating each value
+        # (about 1 µs a value here: a third of writing a 10,000-set 940).
+        values = [
+            value.strip()
+            if value.__class__ is str
+            else str(value)
+            if value.__class__ is int
+            else clean(value)
+            for value in segment[1:]
+        ]
+        text = separator.join(values)
+        if text.count(separator) != len(values) - 1 or find_replaced(text) is not None:
+            text = separator.join([clean(value) for value in segment[1:]])
+        # Cleaned values hold no separator, so this drops exactly the trailing empty ones.
+        return f"{segment[0]}{separator}{text}".rstrip(separator)
+
+    return write
+
+
+def _ending(delimiters: Delimiters, line_breaks: bool) -> str:
+    return delimiters.segment + ("\n" if line_breaks else "")
+
+
+def _replaced_characters(delimiters: Delimiters) -> str:
+    return delimiters.characters() + "\r\n"
+
+
 def _cleaning_table(delimiters: Delimiters) -> dict[int, str]:
-    return str.maketrans({char: " " for char in delimiters.characters() + "\r\n"})
+    return str.maketrans({char: " " for char in _replaced_characters(delimiters)})
 
 
-def _text(value: object, table: dict[int, str] | None) -> str:
-    text = "" if value is None else str(value)
-    return text.translate(table).strip() if table is not None else text
+def _raw_values(segment: Segment, delimiters: Delimiters) -> list[str]:
+    """The segment's items as text, unchanged (the fixed-width ISA); trailing empties dropped."""
+    values = [segment[0]]
+    for value in segment[1:]:
+        if isinstance(value, tuple):
+            values.append(delimiters.component.join("" if p is None else str(p) for p in value))
+        else:
+            values.append("" if value is None else str(value))
+    while len(values) > 1 and values[-1] == "":
+        values.pop()
+    return values
 
 
 def clean_value(value: str, delimiters: Delimiters) -> str:
+    """A value as written: each delimiter and line break becomes a space, then stripped."""
     return value.translate(_cleaning_table(delimiters)).strip()
 
 
