@@ -331,6 +331,27 @@ def verify(database_url: str, sides: dict[str, Side], warmups, published: int, c
     return problems
 
 
+def latency_floor(sides: dict[str, Side], connections: int) -> str:
+    """What Little's law makes of the p99 target on this machine.
+
+    Closed-loop clients each wait for their answer, so mean latency is
+    connections / throughput: a p99 under the target needs at least
+    connections / target requests/s even if every request took the same time.
+    Throughput in turn cannot exceed the cores divided by the stack's CPU per
+    request. Printed so a missed p99 can be told from a slow endpoint.
+    """
+    needed = connections / (P99_TARGET_MS / 1000)
+    cores = os.cpu_count() or 1
+    ceilings = ", ".join(
+        f"{side.name} {cores * 1000 / side.stack_cpu_ms:,.0f} req/s" for side in sides.values()
+    )
+    return (
+        f"latency floor: {connections} waiting clients need > {needed:,.0f} req/s for a mean "
+        f"(let alone a p99) under {P99_TARGET_MS} ms; {cores} cores at the measured stack CPU "
+        f"per request allow at most {ceilings}"
+    )
+
+
 def main() -> int:
     arguments = parse_arguments()
     require_real_services()
@@ -361,6 +382,7 @@ def main() -> int:
         f"CPU ratio {cpu_ratio:.2f}x (baseline's stack CPU per request / intake's): "
         "where the throughput ratio tends when nothing else loads the machine"
     )
+    print(latency_floor(sides, arguments.connections))
     for problem in problems:
         print(f"CORRECTNESS PROBLEM: {problem}")
     baseline, intake = sides["baseline"], sides["intake"]
