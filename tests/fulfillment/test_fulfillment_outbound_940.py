@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from connectors.edi.envelope import read_interchanges
 from connectors.edi.shipping import CarrierRouting, Party, Reference
@@ -229,3 +230,33 @@ def test_given_a_partner_that_sends_no_997_when_sending_then_no_acknowledgment_i
     interchange = send_shipping_orders(config.partner_id)
 
     assert interchange.ack_state == AckState.NOT_EXPECTED
+
+
+@pytest.mark.parametrize("path", ["this database's", "portable"])
+def test_given_orders_when_sending_then_each_shipping_order_names_the_set_that_carries_it(
+    config, posted_order, path, monkeypatch
+):
+    """PostgreSQL stores the batch with array parameters; other databases (SQLite,
+    the embedded default) use the ORM. ``portable`` forces the ORM path here too."""
+    if path == "portable":
+        monkeypatch.setattr(connection, "vendor", "sqlite")
+    orders = [
+        posted_order(f"WEB-S{n}", lines=[order_line(1, "SOCKS-3PK", n + 1)]) for n in range(12)
+    ]
+
+    interchange = send_shipping_orders(config.partner_id)
+
+    by_set = {
+        s.set_control_number: s
+        for s in ShippingOrder.objects.filter(interchange=interchange).select_related("order")
+    }
+    assert list(by_set) == interchange.set_control_numbers == [f"{n:04d}" for n in range(1, 13)]
+    assert (
+        [by_set[number].order.erp_reference for number in interchange.set_control_numbers]
+        == [d.depositor_order_number for d in sent_documents(interchange)]
+        == [order.erp_reference for order in orders]
+    )
+    assert {(s.status, s.warehouse_id) for s in by_set.values()} == {
+        (ShippingOrderStatus.PENDING, config.partner_id)
+    }
+    assert all(s.created_at and s.updated_at for s in by_set.values())

@@ -1,6 +1,8 @@
 """Our orders as X12 940 shipping orders."""
 
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
 from connectors.edi.shipping import CarrierRouting, Party, Reference
 from connectors.edi.w940 import ShippingOrder as ShippingOrderDocument
@@ -8,7 +10,33 @@ from connectors.edi.w940 import ShippingOrderLine
 from syncplatform.core.errors import NeedsPerson
 from syncplatform.mappings.choices import CodeType
 from syncplatform.mappings.models import CodeMapping, SkuMapping
-from syncplatform.orders.models import OrderLine
+from syncplatform.orders.models import Order, OrderLine
+
+from .arrays import any_of
+
+
+class OrderRow(NamedTuple):
+    """The fields of an order that its 940 needs, read as a plain row.
+
+    A batch is 10,000 orders: building model instances for them cost more than
+    writing their 940s.
+    """
+
+    pk: int
+    channel_id: int
+    channel_order_number: str
+    ship_to_name: str
+    ship_to_line1: str
+    ship_to_line2: str
+    ship_to_city: str
+    ship_to_region: str
+    ship_to_postal_code: str
+    ship_to_country: str
+    shipping_method: str
+    erp_document_number: str
+
+    # The model's own property: the reference has one definition.
+    erp_reference = Order.erp_reference
 
 
 def depositor_order_number(order) -> str:
@@ -16,14 +44,15 @@ def depositor_order_number(order) -> str:
     return order.erp_reference
 
 
-def shipping_order_documents(orders) -> list[ShippingOrderDocument]:
-    """One 940 set per order. Products are sent as our ERP material numbers.
+def shipping_order_documents(orders: Sequence[OrderRow]) -> Iterator[ShippingOrderDocument]:
+    """One 940 set per order, in order. Products are sent as our ERP material numbers.
 
-    The orders' lines are read here in one query, as plain rows: for a batch of
-    10,000 orders a prefetch (a related manager and a queryset per order) cost
-    more than building the 940s. Raises NeedsPerson naming every SKU that has
-    no mapping (it was mapped when the order was posted, so this only happens
-    if the mapping was removed).
+    The orders' lines are read here in one query, as plain rows. Raises
+    NeedsPerson naming every SKU that has no mapping (it was mapped when the
+    order was posted, so this only happens if the mapping was removed) before
+    any document is built. The documents are then built one at a time as the
+    caller takes them: the 940 writer consumes them as it goes, so a batch's
+    10,000 document trees are never alive at once.
     """
     lines = _lines_by_order(orders)
     materials = _materials(orders, lines)
@@ -38,14 +67,14 @@ def shipping_order_documents(orders) -> list[ShippingOrderDocument]:
     )
     if missing:
         raise NeedsPerson("cannot build 940s, missing mappings: " + ", ".join(missing))
-    return [_document(order, lines[order.pk], materials, carriers) for order in orders]
+    return (_document(order, lines[order.pk], materials, carriers) for order in orders)
 
 
 def _lines_by_order(orders) -> dict[int, list]:
     """Each order's lines in line-number order: rows with ``sku``, ``quantity``, ``line_number``."""
     lines: dict[int, list] = {order.pk: [] for order in orders}
     rows = (
-        OrderLine.objects.filter(order_id__in=lines)
+        OrderLine.objects.filter(order_id__in=any_of(list(lines)))
         .order_by("order_id", "line_number")
         .values_list("order_id", "sku", "quantity", "line_number", named=True)
     )

@@ -5,7 +5,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -22,8 +22,9 @@ from syncplatform.orders.models import Order
 
 from ..choices import AckState, Direction, InterchangeState, ShippingOrderStatus
 from ..models import Interchange, ShippingOrder, WarehouseConfig
+from .arrays import any_of, array_literal
 from .connections import envelope_for, next_control_number, sftp_endpoint_for
-from .documents import shipping_order_documents
+from .documents import OrderRow, shipping_order_documents
 
 logger = logging.getLogger(__name__)
 
@@ -67,17 +68,7 @@ def send_shipping_orders(warehouse_id: int, *, limit: int | None = None) -> Inte
             TransactionKind.EDI_940_OUT,
             ack=AckState.PENDING if config.expects_997 else AckState.NOT_EXPECTED,
         )
-        # Ids rather than instances: a batch is 10,000 rows, and assigning related
-        # instances (then checking them before the insert) cost a third of the insert.
-        ShippingOrder.objects.bulk_create(
-            ShippingOrder(
-                order_id=order.pk,
-                warehouse_id=config.partner_id,
-                interchange_id=interchange.pk,
-                set_control_number=f"{index:04d}",
-            )
-            for index, order in enumerate(orders, start=1)
-        )
+        _store_shipping_orders(interchange, [order.pk for order in orders])
     logger.info(
         "queued %s with %d shipping orders for %s",
         interchange.file_name,
@@ -87,8 +78,8 @@ def send_shipping_orders(warehouse_id: int, *, limit: int | None = None) -> Inte
     return interchange
 
 
-def _lock_waiting_orders(warehouse, limit: int) -> list[Order]:
-    """Lock up to ``limit`` waiting orders (skipping rows another run holds), in pk order.
+def _lock_waiting_orders(warehouse, limit: int) -> list[OrderRow]:
+    """Lock up to ``limit`` waiting orders (skipping rows another run holds): rows, in pk order.
 
     The locking SELECT filters on a snapshot taken when it started: a row that
     another run locked, sent and committed in the meantime is locked again
@@ -96,19 +87,57 @@ def _lock_waiting_orders(warehouse, limit: int) -> list[Order]:
     drops those (nobody can send a row we hold); if that leaves nothing, look again.
     """
     while True:
-        locked = list(
+        rows = (
             orders_awaiting_shipping_order(warehouse)
             .select_for_update(skip_locked=True, of=("self",))
-            .order_by("pk")[:limit]
+            .order_by("pk")
+            .values_list(*OrderRow._fields)[:limit]
         )
+        locked = list(map(OrderRow._make, rows))
         sent = set(
-            ShippingOrder.objects.filter(order_id__in=[o.pk for o in locked]).values_list(
-                "order_id", flat=True
-            )
+            ShippingOrder.objects.filter(
+                order_id__in=any_of([order.pk for order in locked])
+            ).values_list("order_id", flat=True)
         )
         waiting = [order for order in locked if order.pk not in sent]
         if waiting or not locked:
             return waiting
+
+
+def _store_shipping_orders(interchange: Interchange, order_ids: list[int]) -> None:
+    """A pending shipping order per order, numbered like the interchange's sets (0001, ...)."""
+    now = timezone.now()
+    numbers = interchange.set_control_numbers
+    if connection.vendor != "postgresql":  # SQLite, the embedded default: no arrays
+        ShippingOrder.objects.bulk_create(
+            ShippingOrder(
+                order_id=order_id,
+                warehouse_id=interchange.partner_id,
+                interchange_id=interchange.pk,
+                set_control_number=number,
+            )
+            for order_id, number in zip(order_ids, numbers, strict=True)
+        )
+        return
+    # One statement over two array parameters: bulk_create spent a second building
+    # 10,000 model instances and VALUES rows that the database stores in 50 ms.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO fulfillment_shippingorder"
+            " (order_id, set_control_number, warehouse_id, interchange_id, status,"
+            " created_at, updated_at)"
+            " SELECT t.order_id, t.number, %s, %s, %s, %s, %s"
+            " FROM unnest(%s::bigint[], %s::varchar[]) AS t (order_id, number)",
+            [
+                interchange.partner_id,
+                interchange.pk,
+                ShippingOrderStatus.PENDING,
+                now,
+                now,
+                array_literal(order_ids),
+                array_literal(numbers),
+            ],
+        )
 
 
 def queue_997(config: WarehouseConfig, ack, acknowledges: Interchange) -> Interchange:
