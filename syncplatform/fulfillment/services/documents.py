@@ -59,10 +59,10 @@ def shipping_order_documents(orders: Sequence[OrderRow]) -> Iterator[ShippingOrd
     carriers = _carriers(orders)
     missing = sorted(
         {
-            f"sku {line.sku}"
+            f"sku {sku}"
             for order in orders
-            for line in lines[order.pk]
-            if (order.channel_id, line.sku) not in materials
+            for sku, _, _ in lines[order.pk]
+            if (order.channel_id, sku) not in materials
         }
     )
     if missing:
@@ -70,25 +70,29 @@ def shipping_order_documents(orders: Sequence[OrderRow]) -> Iterator[ShippingOrd
     return (_document(order, lines[order.pk], materials, carriers) for order in orders)
 
 
-def _lines_by_order(orders) -> dict[int, list]:
-    """Each order's lines in line-number order: rows with ``sku``, ``quantity``, ``line_number``."""
+def _lines_by_order(orders) -> dict[int, list[tuple[str, int, int]]]:
+    """Each order's lines in line-number order, as ``(sku, quantity, line_number)``.
+
+    Plain tuples: the garbage collector stops tracking them, not so named ones.
+    """
     lines: dict[int, list] = {order.pk: [] for order in orders}
     rows = (
         OrderLine.objects.filter(order_id__in=any_of(list(lines)))
         .order_by("order_id", "line_number")
-        .values_list("order_id", "sku", "quantity", "line_number", named=True)
+        .values_list("order_id", "sku", "quantity", "line_number")
     )
-    for row in rows:
-        lines[row.order_id].append(row)
+    for order_id, *line in rows:
+        lines[order_id].append(tuple(line))
     return lines
 
 
-def _materials(orders, lines) -> dict:
-    skus = {(o.channel_id, line.sku) for o in orders for line in lines[o.pk]}
+def _materials(orders, lines) -> dict[tuple[int, str], tuple[str, str]]:
+    """``(channel, sku)``: ``(ERP material, ERP unit)``, for the batch's SKUs."""
+    skus = {(o.channel_id, sku) for o in orders for sku, _, _ in lines[o.pk]}
     rows = SkuMapping.objects.in_force().filter(
         channel_id__in={c for c, _ in skus}, channel_sku__in={s for _, s in skus}
     )
-    return {(r.channel_id, r.channel_sku): r for r in rows}
+    return {(r.channel_id, r.channel_sku): (r.erp_material, r.erp_unit) for r in rows}
 
 
 def _carriers(orders) -> dict:
@@ -121,13 +125,18 @@ def _document(order, lines, materials, carriers) -> ShippingOrderDocument:
             scac=scac, routing=order.shipping_method, payment_method="PP", transportation_method="M"
         ),
         lines=tuple(
-            ShippingOrderLine(
-                quantity=Decimal(line.quantity),
-                unit=materials[(order.channel_id, line.sku)].erp_unit,
-                sku=materials[(order.channel_id, line.sku)].erp_material,
-                sku_qualifier="VN",
-                line_number=line.line_number,
-            )
-            for line in lines
+            _line(materials[order.channel_id, sku], quantity, line_number)
+            for sku, quantity, line_number in lines
         ),
+    )
+
+
+def _line(material: tuple[str, str], quantity: int, line_number: int) -> ShippingOrderLine:
+    erp_material, erp_unit = material
+    return ShippingOrderLine(
+        quantity=Decimal(quantity),
+        unit=erp_unit,
+        sku=erp_material,
+        sku_qualifier="VN",
+        line_number=line_number,
     )

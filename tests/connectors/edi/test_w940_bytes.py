@@ -3,12 +3,17 @@
 ``fixtures/awkward_940.edi`` was written by the earlier writer (segment lists
 cleaned value by value) from ``awkward_orders()``; any change to the bytes
 the warehouse receives shows up here, not only changes that fail to read back.
+The property tests compare the text writer with segment lists (the earlier
+``order_segments``, kept here as the specification) through the generic writer.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connectors.edi import (
     CarrierRouting,
@@ -19,7 +24,81 @@ from connectors.edi import (
     ShippingOrderLine,
     write_940,
 )
+from connectors.edi.shipping import (
+    date_segment,
+    party_segments,
+    quantity_text,
+    reference_segment,
+)
+from connectors.edi.writer import clean_value, value_cleaner, write_interchange
 from tests.connectors.edi.builders import FIXTURES, make_envelope, make_order
+
+# Delimiters, line breaks, Unicode whitespace (\x1c, \xa0), plain text and nothing.
+TEXT = st.text(alphabet=st.sampled_from("AZ 09-*~>^\n\r\t\x1c\xa0é"), max_size=6)
+PARTY = st.builds(
+    Party,
+    role=TEXT,
+    name=TEXT,
+    id_qualifier=TEXT,
+    id_code=TEXT,
+    additional_names=st.lists(TEXT, max_size=3).map(tuple),
+    address_lines=st.lists(TEXT, max_size=3).map(tuple),
+    city=TEXT,
+    region=TEXT,
+    postal_code=TEXT,
+    country=TEXT,
+)
+LINE = st.builds(
+    ShippingOrderLine,
+    quantity=st.decimals(allow_nan=False, allow_infinity=False, places=3),
+    unit=TEXT,
+    upc=TEXT,
+    sku=TEXT,
+    sku_qualifier=TEXT,
+    line_number=st.none() | st.integers(min_value=0, max_value=99999),
+    references=st.lists(st.builds(Reference, TEXT, TEXT), max_size=2).map(tuple),
+    description=TEXT,
+)
+ORDER = st.builds(
+    ShippingOrder,
+    depositor_order_number=TEXT,
+    purchase_order_number=TEXT,
+    status=TEXT,
+    parties=st.lists(PARTY, max_size=2).map(tuple),
+    references=st.lists(st.builds(Reference, TEXT, TEXT), max_size=2).map(tuple),
+    dates=st.lists(st.builds(QualifiedDate, TEXT, st.dates()), max_size=2).map(tuple),
+    carrier=st.none() | st.builds(CarrierRouting, TEXT, TEXT, TEXT, TEXT),
+    lines=st.lists(LINE, max_size=3).map(tuple),
+)
+
+
+def order_segments(order: ShippingOrder) -> list:
+    """The body of one 940 as segment lists: how the 940 was written before it was text."""
+    segments = [["W05", order.status, order.depositor_order_number, order.purchase_order_number]]
+    for party in order.parties:
+        segments.extend(party_segments(party))
+    segments.extend(reference_segment(reference) for reference in order.references)
+    segments.extend(date_segment(qualified) for qualified in order.dates)
+    if order.carrier:
+        carrier = order.carrier
+        segments.append(
+            ["W66", carrier.payment_method, carrier.transportation_method, "", "",
+             carrier.routing, "", "", "", "", carrier.scac]
+        )  # fmt: skip
+    for number, line in enumerate(order.lines, start=1):
+        segments.append(["LX", number])
+        qualifier = line.sku_qualifier if line.sku else ""
+        segments.append(
+            ["W01", quantity_text(line.quantity), line.unit, line.upc, qualifier, line.sku]
+        )
+        if line.description:
+            segments.append(["G69", line.description])
+        if line.line_number is not None:
+            segments.append(["N9", "LI", line.line_number])
+        segments.extend(reference_segment(reference) for reference in line.references)
+    total = sum((line.quantity for line in order.lines), Decimal(0))
+    segments.append(["W76", quantity_text(total)])
+    return segments
 
 
 def awkward_orders() -> list[ShippingOrder]:
@@ -78,3 +157,20 @@ def test_given_a_5010_envelope_when_written_then_the_repetition_separator_is_cle
     order.parties[0].name = "Pat^Doe"
     written = write_940([order], make_envelope(version="005010"))
     assert b"N1*ST*Pat Doe~" in written
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    orders=st.lists(ORDER, min_size=1, max_size=3), version=st.sampled_from(["004010", "005010"])
+)
+def test_property_the_text_writer_writes_what_segment_lists_write(orders, version):
+    envelope = make_envelope(version=version)
+    as_segments = write_interchange(envelope, "OW", [("940", order_segments(o)) for o in orders])
+    assert write_940(orders, envelope) == as_segments
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=TEXT, version=st.sampled_from(["004010", "005010"]))
+def test_property_the_value_cleaner_cleans_like_clean_value(value, version):
+    delimiters = make_envelope(version=version).delimiters
+    assert value_cleaner(delimiters)(value) == clean_value(value, delimiters)
