@@ -9,6 +9,7 @@ from connectors.edi.envelope import read_interchanges
 from connectors.edi.shipping import CarrierRouting, Party, Reference
 from connectors.edi.w940 import ShippingOrder as ShippingOrderDocument
 from connectors.edi.w940 import ShippingOrderLine, read_940
+from connectors.errors import ConfigError
 from syncplatform.audit.choices import TransactionKind, TransactionState
 from syncplatform.core.errors import NeedsPerson
 from syncplatform.fulfillment.choices import (
@@ -260,3 +261,18 @@ def test_given_orders_when_sending_then_each_shipping_order_names_the_set_that_c
         (ShippingOrderStatus.PENDING, config.partner_id)
     }
     assert all(s.created_at and s.updated_at for s in by_set.values())
+
+
+def test_given_an_envelope_the_writer_refuses_when_sending_then_nothing_is_stored(
+    config, posted_order
+):
+    """The 940 is written in a second thread; its error still undoes the whole batch."""
+    config.their_isa_qualifier = ""  # ISA07 must be 1-2 characters
+    config.save()
+    posted_order("WEB-BAD-ENVELOPE")
+
+    with pytest.raises(ConfigError):
+        send_shipping_orders(config.partner_id)
+
+    assert Interchange.objects.count() == 0 and ShippingOrder.objects.count() == 0
+    assert not ControlNumberSequence.objects.filter(last_value__gt=0).exists()

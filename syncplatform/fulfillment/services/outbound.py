@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
@@ -58,17 +59,24 @@ def send_shipping_orders(warehouse_id: int, *, limit: int | None = None) -> Inte
             return None
         documents = shipping_order_documents(orders)
         number = next_control_number(config.partner)
-        content = write_940(documents, envelope_for(config, number))
-        interchange = _store_outbound(
-            config,
-            f"940_{number:09d}.edi",
-            content,
-            number,
-            ["940"] * len(orders),
-            TransactionKind.EDI_940_OUT,
-            ack=AckState.PENDING if config.expects_997 else AckState.NOT_EXPECTED,
-        )
-        _store_shipping_orders(interchange, [order.pk for order in orders])
+        # The file is written in a second thread while this one stores the batch's rows
+        # and has PostgreSQL check their 30,000 foreign keys: for 10,000 orders each
+        # takes about 0.3 s, and they run side by side. The documents are built from
+        # rows already read, so the writing thread never touches the database.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="940-writer") as writer:
+            written = writer.submit(write_940, documents, envelope_for(config, number))
+            interchange = _store_outbound(
+                config,
+                f"940_{number:09d}.edi",
+                b"",  # the bytes follow below, once written
+                number,
+                ["940"] * len(orders),
+                TransactionKind.EDI_940_OUT,
+                ack=AckState.PENDING if config.expects_997 else AckState.NOT_EXPECTED,
+            )
+            _store_shipping_orders(interchange, [order.pk for order in orders])
+            _check_constraints_now()
+            _store_content(interchange, written.result())
     logger.info(
         "queued %s with %d shipping orders for %s",
         interchange.file_name,
@@ -138,6 +146,22 @@ def _store_shipping_orders(interchange: Interchange, order_ids: list[int]) -> No
                 array_literal(numbers),
             ],
         )
+
+
+def _check_constraints_now() -> None:
+    """Have PostgreSQL check the foreign keys written so far now, not at commit.
+
+    Django's ``check_constraints`` sets them immediate, then deferred again.
+    SQLite's would read every table: there they wait for the commit.
+    """
+    if connection.vendor == "postgresql":
+        connection.check_constraints()
+
+
+def _store_content(interchange: Interchange, content: bytes) -> None:
+    interchange.content = content
+    interchange.sha256 = hashlib.sha256(content).hexdigest()
+    interchange.save(update_fields=["content", "sha256"])
 
 
 def queue_997(config: WarehouseConfig, ack, acknowledges: Interchange) -> Interchange:
