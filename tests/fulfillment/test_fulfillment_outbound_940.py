@@ -1,5 +1,6 @@
 """send_shipping_orders: which orders become 940 sets, and what each set says."""
 
+import gc
 from decimal import Decimal
 
 import pytest
@@ -276,3 +277,28 @@ def test_given_an_envelope_the_writer_refuses_when_sending_then_nothing_is_store
 
     assert Interchange.objects.count() == 0 and ShippingOrder.objects.count() == 0
     assert not ControlNumberSequence.objects.filter(last_value__gt=0).exists()
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_when_sending_then_the_cycle_collector_pauses_for_the_batch_and_is_as_before_after(
+    config, posted_order, monkeypatch, collector_on
+):
+    from syncplatform.fulfillment.services import outbound
+
+    paused_during = []
+    real_documents = outbound.shipping_order_documents
+
+    def documents_noting_the_collector(orders):
+        paused_during.append(not gc.isenabled())
+        return real_documents(orders)
+
+    monkeypatch.setattr(outbound, "shipping_order_documents", documents_noting_the_collector)
+    posted_order("WEB-GC")
+    was_on = gc.isenabled()
+    (gc.enable if collector_on else gc.disable)()
+    try:
+        assert send_shipping_orders(config.partner_id) is not None
+        assert paused_during == [True]
+        assert gc.isenabled() is collector_on
+    finally:
+        (gc.enable if was_on else gc.disable)()

@@ -61,7 +61,7 @@ def shipping_order_documents(orders: Sequence[OrderRow]) -> Iterator[ShippingOrd
         {
             f"sku {sku}"
             for order in orders
-            for sku, _, _ in lines[order.pk]
+            for _, sku, _, _ in lines[order.pk]
             if (order.channel_id, sku) not in materials
         }
     )
@@ -70,25 +70,22 @@ def shipping_order_documents(orders: Sequence[OrderRow]) -> Iterator[ShippingOrd
     return (_document(order, lines[order.pk], materials, carriers) for order in orders)
 
 
-def _lines_by_order(orders) -> dict[int, list[tuple[str, int, int]]]:
-    """Each order's lines in line-number order, as ``(sku, quantity, line_number)``.
-
-    Plain tuples: the garbage collector stops tracking them, not so named ones.
-    """
+def _lines_by_order(orders) -> dict[int, list[tuple[int, str, int, int]]]:
+    """Each order's lines in line-number order: ``(order id, sku, quantity, line number)``."""
     lines: dict[int, list] = {order.pk: [] for order in orders}
     rows = (
         OrderLine.objects.filter(order_id__in=any_of(list(lines)))
         .order_by("order_id", "line_number")
         .values_list("order_id", "sku", "quantity", "line_number")
     )
-    for order_id, *line in rows:
-        lines[order_id].append(tuple(line))
+    for row in rows:
+        lines[row[0]].append(row)
     return lines
 
 
 def _materials(orders, lines) -> dict[tuple[int, str], tuple[str, str]]:
     """``(channel, sku)``: ``(ERP material, ERP unit)``, for the batch's SKUs."""
-    skus = {(o.channel_id, sku) for o in orders for sku, _, _ in lines[o.pk]}
+    skus = {(o.channel_id, sku) for o in orders for _, sku, _, _ in lines[o.pk]}
     rows = SkuMapping.objects.in_force().filter(
         channel_id__in={c for c, _ in skus}, channel_sku__in={s for _, s in skus}
     )
@@ -126,7 +123,7 @@ def _document(order, lines, materials, carriers) -> ShippingOrderDocument:
         ),
         lines=tuple(
             _line(materials[order.channel_id, sku], quantity, line_number)
-            for sku, quantity, line_number in lines
+            for _, sku, quantity, line_number in lines
         ),
     )
 

@@ -1,8 +1,11 @@
 """Files we send to warehouses: 940 shipping orders in batches, and 997 acknowledgments."""
 
+import gc
 import hashlib
 import logging
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -53,7 +56,7 @@ def send_shipping_orders(warehouse_id: int, *, limit: int | None = None) -> Inte
     """
     limit = limit or settings.SYNC_940_BATCH_SIZE
     config = WarehouseConfig.objects.select_related("partner").get(partner_id=warehouse_id)
-    with transaction.atomic():
+    with transaction.atomic(), _cycle_collector_paused():
         orders = _lock_waiting_orders(config.partner, limit)
         if not orders:
             return None
@@ -84,6 +87,25 @@ def send_shipping_orders(warehouse_id: int, *, limit: int | None = None) -> Inte
         config.partner.code,
     )
     return interchange
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a batch is built.
+
+    A 10,000-order batch allocates some 100,000 rows, lists and documents that
+    hold no reference cycles; with the collector on, it scanned the process's
+    heap again and again (80 ms of a 0.6 s build, measured). Reference counting
+    still frees everything as usual; the collector resumes afterwards.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _lock_waiting_orders(warehouse, limit: int) -> list[OrderRow]:
