@@ -31,6 +31,10 @@ def open_sftp(endpoint: SftpEndpoint) -> paramiko.SFTPClient:
         sock = socket.create_connection(
             (endpoint.host, endpoint.port), timeout=endpoint.connect_timeout
         )
+        # SSH is request and reply; with Nagle's algorithm a small request can wait
+        # for the server's delayed ACK (40 ms on Linux). Measured on loopback:
+        # connecting, logging in and putting 2.5 MB took 0.23 s with it, 0.13 s without.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     transport = paramiko.Transport(sock)
     try:
         with translated_failures(action):

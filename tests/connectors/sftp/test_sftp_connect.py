@@ -233,3 +233,10 @@ def test_given_a_closed_client_when_used_then_it_says_so_and_closing_again_is_ha
 
     with pytest.raises(RuntimeError, match="not connected"):
         client.list_ready(RemoteFolder.INBOUND)
+
+
+def test_when_connected_then_small_requests_go_out_at_once(endpoint):
+    """TCP_NODELAY: no request waits for the server's delayed ACK (Nagle's algorithm)."""
+    with SftpClient(endpoint) as client:
+        sock = client._connection.get_channel().get_transport().sock
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
