@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -174,3 +175,12 @@ def test_property_the_text_writer_writes_what_segment_lists_write(orders, versio
 def test_property_the_value_cleaner_cleans_like_clean_value(value, version):
     delimiters = make_envelope(version=version).delimiters
     assert value_cleaner(delimiters)(value) == clean_value(value, delimiters)
+
+
+def test_given_a_line_number_that_is_not_a_whole_number_when_written_then_refused():
+    """Line numbers are written uncleaned, so text there (a delimiter, say) is refused."""
+    order = make_order()
+    order.lines[0].line_number = "1*2"
+
+    with pytest.raises(ValueError):
+        write_940([order], make_envelope())
