@@ -74,8 +74,10 @@ class FunctionalAck:
     set_acks: tuple[SetAck, ...] = ()
     error_codes: tuple[str, ...] = ()
 
-    def set_ack(self, control_number: str) -> SetAck | None:
-        return next((a for a in self.set_acks if a.control_number == control_number), None)
+    @property
+    def accepts_unlisted_sets(self) -> bool:
+        """Whether a set without an AK2 of its own is accepted: when its group is (AK901 A or E)."""
+        return self.status in (ACCEPTED, "E")
 
 
 def build_997(group: FunctionalGroup, results: Sequence) -> FunctionalAck:

@@ -3,6 +3,8 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from syncplatform.audit.choices import TransactionKind, TransactionState
 from syncplatform.fulfillment.choices import (
@@ -99,6 +101,12 @@ def our_940(sent_orders, *numbers) -> Interchange:
         ("A", {"0001": "A", "0002": "A"}, AckState.ACCEPTED, ["accepted", "accepted"]),
         ("P", {"0001": "A", "0002": "R"}, AckState.PARTIALLY_ACCEPTED, ["accepted", "rejected"]),
         ("R", {"0001": "R", "0002": "R"}, AckState.REJECTED, ["rejected", "rejected"]),
+        # Sets without an AK2 of their own follow their group (AK901).
+        ("A", {}, AckState.ACCEPTED, ["accepted", "accepted"]),
+        ("E", {"0002": "E"}, AckState.ACCEPTED, ["accepted", "accepted"]),
+        ("A", {"0002": "R"}, AckState.ACCEPTED, ["accepted", "rejected"]),
+        ("P", {"0002": "A"}, AckState.PARTIALLY_ACCEPTED, ["rejected", "accepted"]),
+        ("R", {}, AckState.REJECTED, ["rejected", "rejected"]),
     ],
 )
 def test_given_our_940_when_its_997_arrives_then_interchange_and_shipping_orders_follow_it(
@@ -151,3 +159,27 @@ def test_given_a_997_for_a_group_we_never_sent_when_received_then_it_fails_namin
     ours.refresh_from_db()
     assert ours.ack_state == AckState.PENDING
     assert outbound_997s(received) == []
+
+
+def test_given_a_997_for_many_sets_then_its_statements_do_not_grow_with_the_sets(
+    config, sent_orders
+):
+    """Shipping orders follow a 997 in bulk: 30 sets cost the statements 2 sets do."""
+    statements = []
+    for size in (2, 30):
+        ours = our_940(sent_orders, *(f"WEB-{size}-{n}" for n in range(size)))
+        verdicts = {f"{n:04d}": "R" if n % 2 == 0 else "A" for n in range(1, size + 1)}
+        with CaptureQueriesContext(connection) as captured:
+            receive_file(
+                config,
+                f"997_{size}.edi",
+                file_997(ours.group_control_numbers[0], 910 + size, "P", verdicts),
+            )
+        statements.append(len(captured))
+        statuses = dict(ours.shipping_orders.values_list("set_control_number", "status"))
+        assert statuses == {
+            number: ShippingOrderStatus.ACCEPTED if verdict == "A" else ShippingOrderStatus.REJECTED
+            for number, verdict in verdicts.items()
+        }
+
+    assert statements[0] == statements[1]

@@ -205,12 +205,26 @@ def record_acknowledgment(
     acknowledged.ack_state = ACK_STATES.get(ack.status, AckState.REJECTED)
     acknowledged.acknowledged_by = interchange
     acknowledged.save(update_fields=["ack_state", "acknowledged_by", "updated_at"])
-    for shipping_order in acknowledged.shipping_orders.filter(
+    _follow_acknowledgment(acknowledged, ack)
+
+
+def _follow_acknowledgment(acknowledged: Interchange, ack: FunctionalAck) -> None:
+    """Mark the interchange's waiting shipping orders accepted or rejected, set by set.
+
+    Two UPDATEs, whatever the number of sets: a 997 for a 10,000-order 940 saved
+    10,000 rows one by one before. The sets whose own AK5 departs from the
+    group's verdict are the exceptions; every other set follows the group.
+    """
+    waiting = acknowledged.shipping_orders.filter(
         status__in=(ShippingOrderStatus.PENDING, ShippingOrderStatus.SENT)
-    ):
-        set_ack = ack.set_ack(shipping_order.set_control_number)
-        accepted = set_ack.is_accepted if set_ack else ack.status in ("A", "E")
-        shipping_order.status = (
-            ShippingOrderStatus.ACCEPTED if accepted else ShippingOrderStatus.REJECTED
-        )
-        shipping_order.save(update_fields=["status", "updated_at"])
+    )
+    by_default = ack.accepts_unlisted_sets
+    exceptions = [a.control_number for a in ack.set_acks if a.is_accepted != by_default]
+    accepted, rejected = ShippingOrderStatus.ACCEPTED, ShippingOrderStatus.REJECTED
+    now = timezone.now()
+    waiting.filter(set_control_number__in=exceptions).update(
+        status=rejected if by_default else accepted, updated_at=now
+    )
+    waiting.exclude(set_control_number__in=exceptions).update(
+        status=accepted if by_default else rejected, updated_at=now
+    )
