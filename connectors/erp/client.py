@@ -127,7 +127,9 @@ def _session_with_environment(url: str) -> requests.Session:
     requests reads them from ``os.environ`` on every call otherwise, which cost
     a third of a millisecond per SOAP call in a worker with a large environment
     (bench/erp_posting.py). A changed proxy variable takes effect with the next
-    client, i.e. after the worker restarts or the endpoint is edited.
+    client, i.e. after the worker restarts or the endpoint is edited. The WSDL
+    goes through the same proxy as ``url``; ``~/.netrc`` is not read (the
+    credentials are the endpoint's).
     """
     probe = requests.Session()
     settings = probe.merge_environment_settings(url, {}, None, None, None)
