@@ -270,9 +270,14 @@ class ShippingOrderAdmin(admin.ModelAdmin):
         "set_control_number",
         "created_at",
     )
-    list_filter = ("status", "warehouse")
+    list_filter = ("status", ("interchange__partner", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("order", "interchange__partner")
     search_fields = ("order__channel_order_number", "interchange__file_name")
     readonly_fields = ("order", "warehouse", "interchange", "set_control_number", "status")
+
+    @admin.display(ordering="interchange__partner")
+    def warehouse(self, shipping_order):
+        return shipping_order.warehouse
 
     def has_add_permission(self, request):
         return False

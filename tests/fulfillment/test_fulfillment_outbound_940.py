@@ -258,7 +258,7 @@ def test_given_orders_when_sending_then_each_shipping_order_names_the_set_that_c
         == [d.depositor_order_number for d in sent_documents(interchange)]
         == [order.erp_reference for order in orders]
     )
-    assert {(s.status, s.warehouse_id) for s in by_set.values()} == {
+    assert {(s.status, s.interchange.partner_id) for s in by_set.values()} == {
         (ShippingOrderStatus.PENDING, config.partner_id)
     }
     assert all(s.created_at and s.updated_at for s in by_set.values())

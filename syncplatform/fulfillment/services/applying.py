@@ -68,7 +68,7 @@ def record_shipment(
     match = REFERENCE.match(advice.depositor_order_number)
     shipping_order = (
         ShippingOrder.objects.select_related("order")
-        .filter(order_id=int(match.group(1)), warehouse=interchange.partner)
+        .filter(order_id=int(match.group(1)), interchange__partner=interchange.partner)
         .first()
         if match
         else None

@@ -144,7 +144,6 @@ def _store_shipping_orders(interchange: Interchange, order_ids: list[int]) -> No
         ShippingOrder.objects.bulk_create(
             ShippingOrder(
                 order_id=order_id,
-                warehouse_id=interchange.partner_id,
                 interchange_id=interchange.pk,
                 set_control_number=number,
             )
@@ -156,12 +155,10 @@ def _store_shipping_orders(interchange: Interchange, order_ids: list[int]) -> No
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO fulfillment_shippingorder"
-            " (order_id, set_control_number, warehouse_id, interchange_id, status,"
-            " created_at, updated_at)"
-            " SELECT t.order_id, t.number, %s, %s, %s, %s, %s"
+            " (order_id, set_control_number, interchange_id, status, created_at, updated_at)"
+            " SELECT t.order_id, t.number, %s, %s, %s, %s"
             " FROM unnest(%s::bigint[], %s::varchar[]) AS t (order_id, number)",
             [
-                interchange.partner_id,
                 interchange.pk,
                 ShippingOrderStatus.PENDING,
                 now,
