@@ -72,7 +72,7 @@ def send_shipping_orders(warehouse_id: int, *, limit: int | None = None) -> Inte
             ack=AckState.PENDING if config.expects_997 else AckState.NOT_EXPECTED,
         )
         # The file is written in a second thread while this one stores the batch's rows
-        # and has PostgreSQL check their 30,000 foreign keys: for 10,000 orders each
+        # and has PostgreSQL check their 20,000 foreign keys: for 10,000 orders each
         # takes about 0.3 s, and they run side by side. The documents are built from
         # rows already read, so the writing thread never touches the database. The
         # small statements above come first: under the writer, each round trip of
