@@ -80,12 +80,13 @@ def setup_django(database_url: str) -> None:
     django.setup()
 
 
-def post_share(erp_url: str, share: list[RecordedRequest], start, results) -> None:
-    """One baseline process: wait for ``start``, POST every envelope, report successes."""
+def post_share(erp_url: str, share: list[RecordedRequest], ready, start, results) -> None:
+    """One baseline process: say ``ready``, wait for ``start``, POST every envelope, report."""
     import requests
 
     endpoint = f"{erp_url}/sap/SalesOrder"
     session = requests.Session()
+    ready.put(True)
     start.wait()
     posted = 0
     for request in share:
@@ -95,12 +96,13 @@ def post_share(erp_url: str, share: list[RecordedRequest], start, results) -> No
     results.put(posted)
 
 
-def create_share(erp_url: str, share: list[SalesOrder], start, results) -> None:
-    """One ceiling process: wait for ``start``, create every order through ErpClient (zeep)."""
+def create_share(erp_url: str, share: list[SalesOrder], ready, start, results) -> None:
+    """One ceiling process: like ``post_share``, but each order goes through ErpClient (zeep)."""
     from connectors.erp.client import ErpClient
 
     client = ErpClient(f"{erp_url}/sap/SalesOrder?wsdl")
     client.find_sales_order("SP-WARMUP")  # loads the WSDL before the clock, as a worker has
+    ready.put(True)
     start.wait()
     posted = sum(1 for order in share if client.create_sales_order(order).document_number)
     results.put(posted)
@@ -114,16 +116,17 @@ def run_baseline(work: list, store: Path, sender=post_share) -> PostingRun:
     try:
         connections.close_all()  # no database connection may cross a fork
         context = multiprocessing.get_context("fork")
-        start, results = context.Event(), context.Queue()
+        ready, start, results = context.Queue(), context.Event(), context.Queue()
         processes = [
             context.Process(
-                target=sender, args=(erp_url, work[i::BASELINE_PROCESSES], start, results)
+                target=sender, args=(erp_url, work[i::BASELINE_PROCESSES], ready, start, results)
             )
             for i in range(BASELINE_PROCESSES)
         ]
         for process in processes:
             process.start()
-        time.sleep(1.0)  # let both processes reach start.wait() (the ceiling loads a WSDL)
+        for _ in processes:
+            ready.get(timeout=60)  # each has its session (and WSDL) and waits for start
         meter = stack_meter({"sandbox erp": erp.process.pid}, "clients")
         meter.start()
         started = time.perf_counter()
