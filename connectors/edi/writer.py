@@ -155,13 +155,10 @@ def segment_writer(delimiters: Delimiters) -> Callable[[Segment], str]:
     element) and trailing empty elements dropped; the segment id is written as is.
     """
     separator, component = delimiters.element, delimiters.component
-    table = _cleaning_table(delimiters)
+    clean_scalar = value_cleaner(delimiters)
     # What cleaning replaces, but the element separator: that one is counted instead.
     replaced = re.compile(f"[{re.escape(_replaced_characters(delimiters).replace(separator, ''))}]")
     find_replaced = replaced.search
-
-    def clean_scalar(value: object) -> str:
-        return "" if value is None else str(value).translate(table).strip()
 
     def clean(value: object) -> str:
         if isinstance(value, tuple):
