@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("audit", "0003_alter_retrypolicy_kind_alter_synctransaction_kind_and_more"),
+        ("audit", "0003_kinds_indexes_and_defaults"),
         ("orders", "0001_initial"),
         ("partners", "0001_initial"),
     ]
