@@ -210,18 +210,21 @@ start_epmd() {
 	epmd="$(find_epmd)"
 	# Our own epmd in the foreground (no -daemon) so that we know its pid and can stop it.
 	setsid "$epmd" -address 127.0.0.1 -port "$EPMD_PORT" </dev/null >>"$LOG_DIR/epmd.log" 2>&1 9>&- &
-	echo $! >"$EPMD_PID_FILE"
+	pid=$!
+	echo "$pid" >"$EPMD_PID_FILE"
 	until port_answers "$EPMD_PORT"; do
-		epmd_pid >/dev/null || die "epmd exited at once; see $LOG_DIR/epmd.log"
+		# By pid, not epmd_pid: until setsid has exec'd epmd, the child's comm is not "epmd".
+		alive "$pid" || die "epmd exited at once; see $LOG_DIR/epmd.log"
 		((tenths-- > 0)) || die "epmd not listening on 127.0.0.1:$EPMD_PORT after 5s"
 		sleep 0.1
 	done
 }
 
 await_broker() {
-	local started="$1"
+	local started="$1" wrapper="$2"
 	until port_answers "$PORT"; do
-		if ! wrapper_pid >/dev/null; then
+		# By pid, not wrapper_pid: until the exec, the child's comm is still "bash" or "setsid".
+		if ! alive "$wrapper"; then
 			log_tail
 			die "rabbitmq-server exited during startup"
 		fi
@@ -302,7 +305,7 @@ cmd_start() {
 	# the caller's terminal does not reach it; 9>&- keeps our lock out of it.
 	(cd "$STATE" && exec setsid "$RABBIT_BIN/rabbitmq-server" </dev/null >>"$CONSOLE_LOG" 2>&1 9>&-) &
 	echo $! >"$WRAPPER_PID_FILE"
-	if ! (await_broker "$started"); then
+	if ! (await_broker "$started" "$!"); then
 		stop_all
 		exit 1
 	fi
