@@ -22,6 +22,7 @@ from syncplatform.fulfillment.choices import (
 from syncplatform.fulfillment.models import ControlNumberSequence, Interchange, ShippingOrder
 from syncplatform.fulfillment.services import send_shipping_orders
 from syncplatform.mappings.models import SkuMapping
+from syncplatform.orders.models import Order
 from tests.fulfillment.fulfillment_files import order_line, segments_of
 
 UPLOAD_TASK = "syncplatform.fulfillment.tasks.upload_interchange_task"
@@ -81,6 +82,36 @@ def test_given_a_posted_order_routed_to_the_warehouse_when_sending_then_one_940_
         "N9*LI*1",
         "W01*3*PK**VN*MAT-300500",
         "N9*LI*2",
+    ]
+
+
+def test_given_orders_alike_in_part_when_sending_then_each_set_has_its_own_carrier_and_lines(
+    config, posted_order
+):
+    """A batch builds each routing and each like line once; no order gets another's."""
+    ground = posted_order(
+        "WEB-A", lines=[order_line(1, "TSHIRT-BLK-M", 2), order_line(2, "SOCKS-3PK", 3)]
+    )
+    express = posted_order(
+        "WEB-B", lines=[order_line(1, "TSHIRT-BLK-M", 2), order_line(2, "SOCKS-3PK", 1)]
+    )
+    Order.objects.filter(pk=express.pk).update(shipping_method="EXPRESS")  # no carrier mapping
+    again_ground = posted_order("WEB-C", lines=[order_line(1, "SOCKS-3PK", 3)])
+
+    documents = sent_documents(send_shipping_orders(config.partner_id))
+
+    assert [d.depositor_order_number for d in documents] == [
+        order.erp_reference for order in (ground, express, again_ground)
+    ]
+    assert [(d.carrier.scac, d.carrier.routing) for d in documents] == [
+        ("UPSN", "GROUND"),
+        ("", "EXPRESS"),
+        ("UPSN", "GROUND"),
+    ]
+    assert [[(ln.line_number, ln.sku, ln.quantity) for ln in d.lines] for d in documents] == [
+        [(1, "MAT-100200", 2), (2, "MAT-300500", 3)],
+        [(1, "MAT-100200", 2), (2, "MAT-300500", 1)],
+        [(1, "MAT-300500", 3)],
     ]
 
 

@@ -67,7 +67,8 @@ def shipping_order_documents(orders: Sequence[OrderRow]) -> Iterator[ShippingOrd
     )
     if missing:
         raise NeedsPerson("cannot build 940s, missing mappings: " + ", ".join(missing))
-    return (_document(order, lines[order.pk], materials, carriers) for order in orders)
+    routings, shared_lines = _Routings(carriers), _Lines(materials)
+    return (_document(order, lines[order.pk], routings, shared_lines) for order in orders)
 
 
 def _lines_by_order(orders) -> dict[int, list[tuple[int, str, int, int]]]:
@@ -99,7 +100,49 @@ def _carriers(orders) -> dict:
     return {(r.channel_id, r.channel_code): r.erp_code for r in rows}
 
 
-def _document(order, lines, materials, carriers) -> ShippingOrderDocument:
+class _Routings(dict):
+    """``(channel, shipping method)``: its W66 routing, built on first use.
+
+    Orders of a batch share their routing and their like lines (``_Lines``):
+    some 30,000 fewer objects per 10,000 orders. The 940 writer only reads them.
+    """
+
+    def __init__(self, carriers: dict):
+        super().__init__()
+        self.carriers = carriers
+
+    def __missing__(self, key: tuple[int, str]) -> CarrierRouting:
+        # W66-01/02 are mandatory: prepaid (PP) motor (M) unless a partner agrees otherwise.
+        self[key] = routing = CarrierRouting(
+            scac=self.carriers.get(key, ""),
+            routing=key[1],
+            payment_method="PP",
+            transportation_method="M",
+        )
+        return routing
+
+
+class _Lines(dict):
+    """``(channel, sku, quantity, line number)``: its 940 line, built on first use."""
+
+    def __init__(self, materials: dict):
+        super().__init__()
+        self.materials = materials
+
+    def __missing__(self, key: tuple[int, str, int, int]) -> ShippingOrderLine:
+        channel_id, sku, quantity, line_number = key
+        erp_material, erp_unit = self.materials[channel_id, sku]
+        self[key] = line = ShippingOrderLine(
+            quantity=Decimal(quantity),
+            unit=erp_unit,
+            sku=erp_material,
+            sku_qualifier="VN",
+            line_number=line_number,
+        )
+        return line
+
+
+def _document(order, lines, routings: _Routings, shared_lines: _Lines) -> ShippingOrderDocument:
     ship_to = Party(
         role="ST",
         name=order.ship_to_name,
@@ -109,7 +152,7 @@ def _document(order, lines, materials, carriers) -> ShippingOrderDocument:
         postal_code=order.ship_to_postal_code,
         country=order.ship_to_country,
     )
-    scac = carriers.get((order.channel_id, order.shipping_method), "")
+    channel_id = order.channel_id
     return ShippingOrderDocument(
         depositor_order_number=depositor_order_number(order),
         purchase_order_number=order.channel_order_number,
@@ -117,23 +160,11 @@ def _document(order, lines, materials, carriers) -> ShippingOrderDocument:
         references=(Reference("CO", order.erp_document_number),)
         if order.erp_document_number
         else (),
-        # W66-01/02 are mandatory: prepaid (PP) motor (M) unless a partner agrees otherwise.
-        carrier=CarrierRouting(
-            scac=scac, routing=order.shipping_method, payment_method="PP", transportation_method="M"
-        ),
+        carrier=routings[channel_id, order.shipping_method],
         lines=tuple(
-            _line(materials[order.channel_id, sku], quantity, line_number)
-            for _, sku, quantity, line_number in lines
+            [
+                shared_lines[channel_id, sku, quantity, line_number]
+                for _, sku, quantity, line_number in lines
+            ]
         ),
-    )
-
-
-def _line(material: tuple[str, str], quantity: int, line_number: int) -> ShippingOrderLine:
-    erp_material, erp_unit = material
-    return ShippingOrderLine(
-        quantity=Decimal(quantity),
-        unit=erp_unit,
-        sku=erp_material,
-        sku_qualifier="VN",
-        line_number=line_number,
     )
