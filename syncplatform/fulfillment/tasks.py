@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="syncplatform.fulfillment.tasks.send_shipping_orders_task", ignore_result=True)
 def send_shipping_orders_task(warehouse_id: int) -> None:
-    services.send_shipping_orders(warehouse_id)
+    services.send_and_upload_shipping_orders(warehouse_id)
 
 
 @shared_task(name="syncplatform.fulfillment.tasks.poll_warehouse_task", ignore_result=True)

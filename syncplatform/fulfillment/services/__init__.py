@@ -2,7 +2,12 @@
 
 from .acknowledgments import check_acknowledgment, flag_overdue_acknowledgments
 from .inbound import apply_inbound_file, poll_warehouse, receive_file, retry_poll
-from .outbound import queue_997, send_shipping_orders, upload_interchange
+from .outbound import (
+    queue_997,
+    send_and_upload_shipping_orders,
+    send_shipping_orders,
+    upload_interchange,
+)
 from .schedules import ensure_warehouse_schedules
 
 __all__ = [
@@ -14,6 +19,7 @@ __all__ = [
     "queue_997",
     "receive_file",
     "retry_poll",
+    "send_and_upload_shipping_orders",
     "send_shipping_orders",
     "upload_interchange",
 ]

@@ -1,0 +1,146 @@
+"""The scheduled 940 job through the real sshd: built, then uploaded in the same job.
+
+``send_shipping_orders_task`` runs ``send_and_upload_shipping_orders``: the
+SFTP session opens while the batch is built, and the upload is the upload
+transaction's first attempt, so its failures end on that transaction like any
+other attempt's.
+"""
+
+import socket
+
+import pytest
+
+from syncplatform.audit.choices import TransactionState
+from syncplatform.audit.runner import run_transaction
+from syncplatform.audit.services import replay_transaction
+from syncplatform.core.errors import NeedsPerson
+from syncplatform.fulfillment.choices import Direction, InterchangeState, ShippingOrderStatus
+from syncplatform.fulfillment.models import Interchange, ShippingOrder
+from syncplatform.fulfillment.services import (
+    send_and_upload_shipping_orders,
+    send_shipping_orders,
+    upload_interchange,
+)
+from syncplatform.fulfillment.tasks import send_shipping_orders_task
+from syncplatform.mappings.models import SkuMapping
+from tests.fulfillment.fulfillment_files import order_line
+from tests.fulfillment.test_fulfillment_poll_failures import pin_another_host_key
+
+
+@pytest.fixture
+def listener():
+    """A loopback port that accepts TCP connections and never answers: who called?"""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        server.setblocking(False)
+        yield server
+
+
+def connections_to(server: socket.socket) -> int:
+    count = 0
+    while True:
+        try:
+            accepted, _ = server.accept()
+        except BlockingIOError:
+            return count
+        accepted.close()
+        count += 1
+
+
+def statuses() -> list[str]:
+    return list(ShippingOrder.objects.order_by("order_id").values_list("status", flat=True))
+
+
+def test_given_posted_orders_when_the_scheduled_task_runs_then_the_940_is_on_the_server(
+    sftp_config, sftp_folders, posted_order, published, django_capture_on_commit_callbacks
+):
+    posted_order("WEB-JOB-1")
+    posted_order("WEB-JOB-2", lines=[order_line(1, "SOCKS-3PK", 3)])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send_shipping_orders_task(sftp_config.partner_id)
+
+    interchange = Interchange.objects.get(direction=Direction.OUTBOUND)
+    assert sftp_folders.names("outbound") == ["940_000000001.edi"]
+    on_server = (sftp_folders.path("outbound") / "940_000000001.edi").read_bytes()
+    assert on_server == bytes(interchange.content)
+    assert interchange.state == InterchangeState.SENT and interchange.ack_due_by is not None
+    assert statuses() == [ShippingOrderStatus.SENT] * 2
+    tx = interchange.transaction
+    assert (tx.state, tx.attempts) == (TransactionState.SUCCEEDED, 1)
+    assert tx.events.last().message.startswith("940_000000001.edi uploaded (")
+    assert published == []  # uploaded by the job: no second runner raced it for the row
+
+
+def test_given_nothing_waiting_when_the_job_runs_then_no_connection_is_opened(
+    sftp_config, listener
+):
+    sftp_config.sftp_host, sftp_config.sftp_port = listener.getsockname()
+    sftp_config.save()
+
+    assert send_and_upload_shipping_orders(sftp_config.partner_id) is None
+
+    assert connections_to(listener) == 0
+    assert not Interchange.objects.exists()
+
+
+def test_given_a_batch_refused_for_a_vanished_mapping_when_the_job_runs_then_nothing_is_stored(
+    sftp_config, sftp_folders, posted_order
+):
+    posted_order("WEB-GONE", lines=[order_line(1, "HOODIE-GRY-M", 1)])
+    SkuMapping.objects.filter(channel_sku="HOODIE-GRY-M").update(is_active=False)
+
+    with pytest.raises(NeedsPerson, match="sku HOODIE-GRY-M"):
+        send_and_upload_shipping_orders(sftp_config.partner_id)
+
+    assert not Interchange.objects.exists() and not ShippingOrder.objects.exists()
+    assert sftp_folders.names("outbound") == []
+
+
+def test_given_a_changed_host_key_when_the_job_runs_then_the_upload_fails_and_orders_stay_batched(
+    sftp_config, sftp_folders, posted_order
+):
+    posted_order("WEB-KEY")
+    pinned = pin_another_host_key(sftp_config)
+
+    interchange = send_and_upload_shipping_orders(sftp_config.partner_id)
+
+    tx = interchange.transaction
+    tx.refresh_from_db()
+    assert (tx.state, tx.last_error_code) == (TransactionState.FAILED, "host_key_mismatch")
+    assert sftp_folders.names("outbound") == []
+    assert statuses() == [ShippingOrderStatus.PENDING]
+    assert send_and_upload_shipping_orders(sftp_config.partner_id) is None  # not batched again
+
+    sftp_config.sftp_known_hosts = pinned
+    sftp_config.save()
+    replay_transaction(tx.pk, actor=None, reason="host key fixed")
+    assert run_transaction(tx.pk, upload_interchange).state == TransactionState.SUCCEEDED
+
+    assert sftp_folders.names("outbound") == [interchange.file_name]
+    assert statuses() == [ShippingOrderStatus.SENT]
+
+
+def test_given_a_warehouse_refusing_connections_when_the_job_runs_then_the_upload_is_retried(
+    sftp_config, sftp_folders, posted_order
+):
+    posted_order("WEB-DOWN")
+    address = sftp_config.sftp_host, sftp_config.sftp_port
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        sftp_config.sftp_host, sftp_config.sftp_port = closed.getsockname()
+    sftp_config.save()  # nothing listens there any more: the warehouse's sshd is down
+
+    interchange = send_and_upload_shipping_orders(sftp_config.partner_id)
+
+    tx = interchange.transaction
+    tx.refresh_from_db()
+    assert (tx.state, tx.last_error_code) == (TransactionState.RETRYING, "connection")
+    assert tx.next_attempt_at is not None
+    assert statuses() == [ShippingOrderStatus.PENDING]
+
+    sftp_config.sftp_host, sftp_config.sftp_port = address
+    sftp_config.save()
+    assert run_transaction(tx.pk, upload_interchange).state == TransactionState.SUCCEEDED
+
+    assert sftp_folders.names("outbound") == [interchange.file_name]
+    assert statuses() == [ShippingOrderStatus.SENT]
+    assert send_shipping_orders(sftp_config.partner_id) is None  # sent once, never again
