@@ -12,7 +12,7 @@ import pytest
 
 from syncplatform.audit.choices import TransactionState
 from syncplatform.audit.runner import run_transaction
-from syncplatform.audit.services import replay_transaction
+from syncplatform.audit.services import replay_transaction, sweep_due_transactions
 from syncplatform.core.errors import NeedsPerson
 from syncplatform.fulfillment.choices import Direction, InterchangeState, ShippingOrderStatus
 from syncplatform.fulfillment.models import Interchange, ShippingOrder
@@ -144,3 +144,33 @@ def test_given_a_warehouse_refusing_connections_when_the_job_runs_then_the_uploa
     assert sftp_folders.names("outbound") == [interchange.file_name]
     assert statuses() == [ShippingOrderStatus.SENT]
     assert send_shipping_orders(sftp_config.partner_id) is None  # sent once, never again
+
+
+class WorkerLost(BaseException):
+    """The job's process dying between the batch's commit and the upload's attempt."""
+
+
+def test_given_a_job_that_dies_before_its_upload_then_the_sweeper_publishes_the_upload(
+    sftp_config, sftp_folders, posted_order, published, monkeypatch,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    posted_order("WEB-LOST")
+
+    def die(*args):
+        raise WorkerLost
+
+    with monkeypatch.context() as patch, pytest.raises(WorkerLost):
+        patch.setattr("syncplatform.fulfillment.services.outbound.run_transaction", die)
+        send_and_upload_shipping_orders(sftp_config.partner_id)
+
+    [interchange] = Interchange.objects.filter(direction=Direction.OUTBOUND)
+    tx = interchange.transaction
+    assert tx.state == TransactionState.RECEIVED and published == []
+    type(tx).objects.filter(pk=tx.pk).update(next_attempt_at=tx.created_at)  # its grace is over
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_due_transactions() == 1
+    assert published == [("syncplatform.fulfillment.tasks.upload_interchange_task", [tx.pk])]
+
+    assert run_transaction(tx.pk, upload_interchange).state == TransactionState.SUCCEEDED
+    assert sftp_folders.names("outbound") == [interchange.file_name]
+    assert statuses() == [ShippingOrderStatus.SENT]
