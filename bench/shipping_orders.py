@@ -7,7 +7,8 @@ it with its shipping orders and upload transaction, commit -- then the upload
 transaction's first attempt through the runner: claim, put-then-rename on the
 warehouse's sshd, record the outcome and mark the shipping orders sent. The
 SFTP session (socket, host key pinned, key login) is opened in a second
-thread while the batch is built, as the job does. That is everything between
+thread while the batch is built, and the file written there under its hidden
+temporary name while the batch commits, as the job does. That is everything between
 "orders are posted" and "the file is on the warehouse's server"; the job
 publishes nothing when its upload succeeds, and publishing is replaced by a
 recorder anyway, so no broker or worker is needed.

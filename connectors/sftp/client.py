@@ -17,6 +17,11 @@ Contracts:
   writing (``was_already_present``); other bytes under a taken name are refused.
   If the warehouse took the file away between a put and its retry, the retry
   uploads it again: warehouses dedupe on the interchange control number.
+- ``stage`` writes a coming put's temporary ahead of time, for a caller that
+  has the bytes before it may show them (before its database commit, say): the
+  ``put`` of the same bytes on this connection then only renames. A staged
+  temporary whose put does not come is removed when the connection closes; one
+  a crash leaves behind is replaced once stale, like any crashed upload's.
 - ``list_ready`` returns only files that stopped changing (see ``read_lock``)
   and never dot-files, which hides our own and the partner's temporaries.
 - ``fetch`` reads; it changes nothing and may be repeated.
@@ -62,6 +67,7 @@ class SftpClient:
     def __init__(self, endpoint: SftpEndpoint):
         self.endpoint = endpoint
         self._sftp: paramiko.SFTPClient | None = None
+        self._staged: dict[str, str] = {}  # temporary path: sha256 of the bytes staged there
 
     def __enter__(self) -> "SftpClient":
         self.connect()
@@ -76,8 +82,11 @@ class SftpClient:
             self._sftp = open_sftp(self.endpoint)
 
     def close(self) -> None:
-        """Close the connection; idempotent."""
+        """Remove temporaries staged and never put, then close the connection; idempotent."""
         if self._sftp is not None:
+            for temporary in self._staged:
+                self._forget_temporary(temporary)
+            self._staged.clear()
             sftp, self._sftp = self._sftp, None
             close_sftp(sftp)
 
@@ -94,10 +103,16 @@ class SftpClient:
         temporary = self._path(folder, upload_temporary_name(name))
         digest = hashlib.sha256(data).hexdigest()
         action = f"SFTP upload of {name} to {folder}"
+        staged_digest = self._staged.pop(temporary, None)
         with translated_failures(action):
-            if self._stat(final) is not None:
+            existing = self._stat(final)
+            staged = staged_digest == digest and existing is None
+            if staged_digest is not None and not staged:
+                self._forget_temporary(temporary)  # other bytes staged, or the file is there
+            if existing is not None:
                 return self._receipt_for_existing(final, name, data, digest)
-            self._write_temporary(temporary, name, data)
+            if not staged or self._stat(temporary) is None:  # unless taken away since staged
+                self._write_temporary(temporary, name, data)
             # Read before the rename: a quick partner may take the file the moment it
             # appears, and a stat after the rename would then fail a good upload.
             uploaded = self._remote_file(temporary, name)
@@ -116,6 +131,19 @@ class SftpClient:
                 self._connection.remove(temporary)
                 return self._receipt_for_existing(final, name, data, digest)
             return UploadReceipt(uploaded, digest, was_already_present=False)
+
+    def stage(self, folder: RemoteFolder | str, name: str, data: bytes) -> None:
+        """Write ``data`` as the temporary of a coming ``put(folder, name, data)``.
+
+        Nothing shows under ``name`` until that put, which then only renames.
+        Raises as ``put`` does; a failed stage leaves nothing staged, and the
+        put writes the file itself.
+        """
+        check_file_name(name, refuse_with=ConfigError)
+        temporary = self._path(folder, upload_temporary_name(name))
+        with translated_failures(f"SFTP staging of {name} in {folder}"):
+            self._write_temporary(temporary, name, data)
+        self._staged[temporary] = hashlib.sha256(data).hexdigest()
 
     def list_ready(self, folder: RemoteFolder | str, pattern: str = "*") -> list[RemoteFile]:
         """Files in ``folder`` matching ``pattern`` (case-sensitive fnmatch) that are ready.

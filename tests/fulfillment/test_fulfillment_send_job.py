@@ -1,7 +1,8 @@
 """The scheduled 940 job through the real sshd: built, then uploaded in the same job.
 
 ``send_shipping_orders_task`` runs ``send_and_upload_shipping_orders``: the
-SFTP session opens while the batch is built, and the upload is the upload
+SFTP session opens while the batch is built and the file is staged under its
+hidden temporary name while the batch commits; the upload is the upload
 transaction's first attempt, so its failures end on that transaction like any
 other attempt's.
 """
@@ -9,7 +10,9 @@ other attempt's.
 import socket
 
 import pytest
+from django.db import OperationalError
 
+from connectors.sftp import SftpClient
 from syncplatform.audit.choices import TransactionState
 from syncplatform.audit.runner import run_transaction
 from syncplatform.audit.services import replay_transaction, sweep_due_transactions
@@ -174,3 +177,27 @@ def test_given_a_job_that_dies_before_its_upload_then_the_sweeper_publishes_the_
     assert run_transaction(tx.pk, upload_interchange).state == TransactionState.SUCCEEDED
     assert sftp_folders.names("outbound") == [interchange.file_name]
     assert statuses() == [ShippingOrderStatus.SENT]
+
+
+def test_given_a_batch_that_fails_after_its_file_was_staged_then_no_file_is_left(
+    sftp_config, sftp_folders, posted_order, monkeypatch
+):
+    posted_order("WEB-ROLLBACK")
+    staged: list[str] = []
+    stage = SftpClient.stage
+
+    def stage_and_note(client, folder, name, content):
+        stage(client, folder, name, content)
+        staged.append(sftp_folders.names("outbound")[0])
+
+    def database_gone(interchange, content):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(SftpClient, "stage", stage_and_note)
+    monkeypatch.setattr("syncplatform.fulfillment.services.outbound._store_content", database_gone)
+    with pytest.raises(OperationalError):
+        send_and_upload_shipping_orders(sftp_config.partner_id)
+
+    assert staged == [".940_000000001.edi.part"]  # it was there while the batch committed
+    assert sftp_folders.names("outbound") == []
+    assert not Interchange.objects.exists() and not ShippingOrder.objects.exists()

@@ -63,28 +63,36 @@ def send_and_upload_shipping_orders(
 ) -> Interchange | None:
     """The scheduled 940 job: ``send_shipping_orders``, then the upload in this same job.
 
-    The SFTP session is opened in a second thread as soon as the batch has
-    orders, so its set-up (some 0.1 s, nearly all of it waiting for the server's
-    key exchange and login) overlaps building the batch; nothing waiting means
-    no connection. The upload then runs as the upload transaction's first
-    attempt, through the runner like any other: a failure, including one to
-    connect, is recorded on that transaction and retried from the queue. The
-    upload is not published as well, which would race this job for the row; if
-    this process dies before its attempt, the sweeper publishes the ``received``
+    The SFTP side runs in a second thread beside the build: it opens the session
+    as soon as the batch has orders (some 0.1 s, nearly all of it waiting for
+    the server's key exchange and login), and writes the file under its hidden
+    temporary name (``SftpClient.stage``) while the batch commits; nothing
+    waiting means no connection. After the commit the upload runs as the upload
+    transaction's first attempt, through the runner like any other, and only
+    has to rename the file: a failure, including one to connect, is recorded on
+    that transaction and retried from the queue. A batch that does not commit
+    leaves no file: closing the session removes the temporary. The upload is
+    not published as well, which would race this job for the row; if this
+    process dies before its attempt, the sweeper publishes the ``received``
     transaction. Returns the interchange, None when nothing was waiting.
     """
     config = WarehouseConfig.objects.select_related("partner").get(partner_id=warehouse_id)
     client = SftpClient(sftp_endpoint_for(config))
     connecting: list[Future] = []
     try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="940-sftp") as connector:
+        # One thread, so the session is never used by two at once: it connects, then stages.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="940-sftp") as sftp:
             interchange = _batch_shipping_orders(
                 config,
                 limit or settings.SYNC_940_BATCH_SIZE,
                 publish_upload=False,
-                once_locked=lambda: connecting.append(connector.submit(client.connect)),
+                once_locked=lambda: connecting.append(sftp.submit(client.connect)),
+                once_written=lambda name, content: sftp.submit(
+                    client.stage, RemoteFolder.OUTBOUND, name, content
+                ),
             )
-        # Leaving the pool waited for the connection, if one was being opened.
+        # Leaving the pool waited for the connection and the staging. A failed staging
+        # is not the upload's failure: the put then writes the file itself.
         if interchange is not None:
             run_transaction(
                 interchange.transaction_id,
@@ -106,6 +114,7 @@ def _batch_shipping_orders(
     *,
     publish_upload: bool = True,
     once_locked: Callable[[], object] | None = None,
+    once_written: Callable[[str, bytes], object] | None = None,
 ) -> Interchange | None:
     with transaction.atomic(), _cycle_collector_paused():
         orders = _lock_waiting_orders(config.partner, limit)
@@ -135,7 +144,10 @@ def _batch_shipping_orders(
             written = writer.submit(write_940, documents, envelope_for(config, number))
             _store_shipping_orders(interchange, [order.pk for order in orders])
             _check_constraints_now()
-            _store_content(interchange, written.result())
+            content = written.result()
+            if once_written is not None:
+                once_written(interchange.file_name, content)
+            _store_content(interchange, content)
     logger.info(
         "queued %s with %d shipping orders for %s",
         interchange.file_name,

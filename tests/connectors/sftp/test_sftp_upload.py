@@ -178,3 +178,71 @@ def test_given_a_partner_that_takes_the_file_at_once_when_put_then_the_upload_st
     assert receipt.sha256 == hashlib.sha256(data).hexdigest()
     assert not receipt.was_already_present
     assert [p.name for p in sshd.folder(OUTBOUND).iterdir()] == []
+
+
+def test_given_a_staged_file_when_put_then_it_appears_by_rename_only(sshd, endpoint):
+    outbound = sshd.folder(OUTBOUND)
+    with SftpClient(endpoint) as client:
+        client.stage(OUTBOUND, "940_0010.edi", b"the whole file")
+        staged = outbound / ".940_0010.edi.part"
+        assert os.listdir(outbound) == [staged.name]  # nothing under the final name yet
+        assert staged.read_bytes() == b"the whole file"
+        inode = staged.stat().st_ino
+
+        receipt = client.put(OUTBOUND, "940_0010.edi", b"the whole file")
+
+    assert receipt.was_already_present is False and receipt.file.size == 14
+    assert os.listdir(outbound) == ["940_0010.edi"]
+    assert (outbound / "940_0010.edi").stat().st_ino == inode  # renamed, not written again
+
+
+def test_given_a_staged_file_never_put_when_the_connection_closes_then_it_is_removed(
+    sshd, endpoint
+):
+    with SftpClient(endpoint) as client:
+        client.stage(OUTBOUND, "940_0011.edi", b"a batch that was rolled back")
+        assert os.listdir(sshd.folder(OUTBOUND)) == [".940_0011.edi.part"]
+
+    assert os.listdir(sshd.folder(OUTBOUND)) == []
+
+
+def test_given_other_bytes_staged_when_put_then_the_put_bytes_are_the_file(sshd, endpoint):
+    with SftpClient(endpoint) as client:
+        client.stage(OUTBOUND, "940_0012.edi", b"staged bytes")
+        client.put(OUTBOUND, "940_0012.edi", b"the bytes put")
+
+    assert os.listdir(sshd.folder(OUTBOUND)) == ["940_0012.edi"]
+    assert (sshd.folder(OUTBOUND) / "940_0012.edi").read_bytes() == b"the bytes put"
+
+
+def test_given_a_staged_file_taken_away_when_put_then_it_is_written_again(sshd, endpoint):
+    with SftpClient(endpoint) as client:
+        client.stage(OUTBOUND, "940_0013.edi", b"the whole file")
+        (sshd.folder(OUTBOUND) / ".940_0013.edi.part").unlink()
+
+        receipt = client.put(OUTBOUND, "940_0013.edi", b"the whole file")
+
+    assert receipt.was_already_present is False
+    assert os.listdir(sshd.folder(OUTBOUND)) == ["940_0013.edi"]
+    assert (sshd.folder(OUTBOUND) / "940_0013.edi").read_bytes() == b"the whole file"
+
+
+def test_given_a_staged_file_already_uploaded_when_put_then_already_there_and_stage_removed(
+    sshd, endpoint
+):
+    with SftpClient(endpoint) as client:
+        client.put(OUTBOUND, "940_0014.edi", b"the whole file")
+        client.stage(OUTBOUND, "940_0014.edi", b"the whole file")
+
+        receipt = client.put(OUTBOUND, "940_0014.edi", b"the whole file")
+
+    assert receipt.was_already_present is True
+    assert os.listdir(sshd.folder(OUTBOUND)) == ["940_0014.edi"]
+
+
+def test_given_an_unsafe_name_when_staged_then_config_error_and_nothing_written(sshd, endpoint):
+    with SftpClient(endpoint) as client, pytest.raises(ConfigError) as refused:
+        client.stage(OUTBOUND, "../escaped.edi", b"x")
+
+    assert refused.value.code == "unsafe_name"
+    assert os.listdir(sshd.folder(OUTBOUND)) == []
