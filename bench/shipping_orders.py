@@ -370,7 +370,9 @@ def profile_send_job(warehouse_id: int, orders: int) -> None:
     forget_sent_shipping_orders()
     profiler, writer_profiler = cProfile.Profile(), cProfile.Profile()
     write_940 = outbound.write_940
-    outbound.write_940 = lambda *args: writer_profiler.runcall(write_940, *args)
+    outbound.write_940 = lambda *args, **options: writer_profiler.runcall(
+        write_940, *args, **options
+    )
     profiler.enable()
     try:
         run = run_send_job(warehouse_id, orders)

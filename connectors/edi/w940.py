@@ -93,17 +93,30 @@ class ShippingOrder:
         return next((party for party in self.parties if party.role == role), None)
 
 
-def write_940(orders: Iterable[ShippingOrder], envelope: Envelope) -> bytes:
+# id(part): (the part, its segment texts); the part is kept so no other object takes its id.
+_Written = dict[int, tuple[object, list[str]]]
+
+
+def write_940(
+    orders: Iterable[ShippingOrder], envelope: Envelope, *, shares_parts: bool = False
+) -> bytes:
     """One interchange, one group, one 940 per order (in order).
 
     ``orders`` may be a generator: each order is written as it is taken.
+    ``shares_parts`` says that orders share carrier and line objects which do
+    not change while they are written, as the fulfillment app's batches do:
+    each shared object is then written once, not once per order. Left False,
+    a generator may reuse and change one line object from order to order.
     """
     clean, separator = value_cleaner(envelope.delimiters), envelope.delimiters.element
-    sets = (("940", _body_text(order, clean, separator)) for order in orders)
+    written: _Written | None = {} if shares_parts else None
+    sets = (("940", _body_text(order, clean, separator, written)) for order in orders)
     return write_written_sets(envelope, FUNCTIONAL_ID, sets)
 
 
-def _body_text(order: ShippingOrder, c: Callable[[object], str], s: str) -> list[str]:
+def _body_text(
+    order: ShippingOrder, c: Callable[[object], str], s: str, written: _Written | None
+) -> list[str]:
     """The body of one 940 (without ST/SE) as segment texts.
 
     ``c`` cleans a text value, ``s`` separates elements. The segments are
@@ -136,27 +149,46 @@ def _body_text(order: ShippingOrder, c: Callable[[object], str], s: str) -> list
     body.extend(f"N9{s}{c(r.qualifier)}{s}{c(r.value)}".rstrip(s) for r in order.references)
     body.extend(f"G62{s}{c(d.qualifier)}{s}{c(ccyymmdd(d.date))}".rstrip(s) for d in order.dates)
     if order.carrier:
-        carrier = order.carrier
-        # W66-01 payment, -02 transportation method, -05 routing, -10 SCAC.
-        body.append(
-            f"W66{s}{c(carrier.payment_method)}{s}{c(carrier.transportation_method)}{s}{s}"
-            f"{s}{c(carrier.routing)}{s}{s}{s}{s}{s}{c(carrier.scac)}".rstrip(s)
-        )
+        body += _shared_text(order.carrier, _w66_text, c, s, written)
     for number, line in enumerate(order.lines, start=1):
         body.append(f"LX{s}{number}")
-        qualifier = c(line.sku_qualifier) if line.sku else ""
-        body.append(
-            f"W01{s}{quantity_text(line.quantity)}{s}{c(line.unit)}{s}{c(line.upc)}"
-            f"{s}{qualifier}{s}{c(line.sku)}".rstrip(s)
-        )
-        if line.description:
-            body.append(f"G69{s}{c(line.description)}".rstrip(s))
-        if line.line_number is not None:
-            body.append(f"N9{s}{LINE_NUMBER_QUALIFIER}{s}{line.line_number:d}")
-        body.extend(f"N9{s}{c(r.qualifier)}{s}{c(r.value)}".rstrip(s) for r in line.references)
+        body += _shared_text(line, _line_text, c, s, written)
     total = sum((line.quantity for line in order.lines), Decimal(0))
     body.append(f"W76{s}{quantity_text(total)}")
     return body
+
+
+def _shared_text(part, write, c, s, written: _Written | None) -> list[str]:
+    """``write(part, c, s)``; with ``written``, once per part object in the 940."""
+    if written is None:
+        return write(part, c, s)
+    known = written.get(id(part))
+    if known is None:
+        known = written[id(part)] = (part, write(part, c, s))
+    return known[1]
+
+
+def _w66_text(carrier: CarrierRouting, c: Callable[[object], str], s: str) -> list[str]:
+    # W66-01 payment, -02 transportation method, -05 routing, -10 SCAC.
+    return [
+        f"W66{s}{c(carrier.payment_method)}{s}{c(carrier.transportation_method)}{s}{s}"
+        f"{s}{c(carrier.routing)}{s}{s}{s}{s}{s}{c(carrier.scac)}".rstrip(s)
+    ]
+
+
+def _line_text(line: ShippingOrderLine, c: Callable[[object], str], s: str) -> list[str]:
+    """A line's segments after its LX (which numbers it within its order)."""
+    qualifier = c(line.sku_qualifier) if line.sku else ""
+    texts = [
+        f"W01{s}{quantity_text(line.quantity)}{s}{c(line.unit)}{s}{c(line.upc)}"
+        f"{s}{qualifier}{s}{c(line.sku)}".rstrip(s)
+    ]
+    if line.description:
+        texts.append(f"G69{s}{c(line.description)}".rstrip(s))
+    if line.line_number is not None:
+        texts.append(f"N9{s}{LINE_NUMBER_QUALIFIER}{s}{line.line_number:d}")
+    texts.extend(f"N9{s}{c(r.qualifier)}{s}{c(r.value)}".rstrip(s) for r in line.references)
+    return texts
 
 
 @dataclass

@@ -141,7 +141,9 @@ def _batch_shipping_orders(
         # small statements above come first: under the writer, each round trip of
         # this thread waited up to a GIL switch interval (5 ms) to resume.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="940-writer") as writer:
-            written = writer.submit(write_940, documents, envelope_for(config, number))
+            written = writer.submit(
+                write_940, documents, envelope_for(config, number), shares_parts=True
+            )
             _store_shipping_orders(interchange, [order.pk for order in orders])
             _check_constraints_now()
             content = written.result()

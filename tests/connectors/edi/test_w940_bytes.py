@@ -184,3 +184,42 @@ def test_given_a_line_number_that_is_not_a_whole_number_when_written_then_refuse
 
     with pytest.raises(ValueError):
         write_940([order], make_envelope())
+
+
+@st.composite
+def orders_sharing_parts(draw) -> list[ShippingOrder]:
+    """Orders that share line and carrier objects, as a fulfillment batch's do."""
+    lines = draw(st.lists(LINE, min_size=1, max_size=4))
+    carriers = draw(st.lists(st.builds(CarrierRouting, TEXT, TEXT, TEXT, TEXT), min_size=1))
+    return [
+        ShippingOrder(
+            depositor_order_number=draw(TEXT),
+            carrier=draw(st.none() | st.sampled_from(carriers)),
+            lines=tuple(draw(st.lists(st.sampled_from(lines), max_size=4))),
+        )
+        for _ in range(draw(st.integers(min_value=1, max_value=4)))
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(orders=orders_sharing_parts())
+def test_property_orders_sharing_parts_are_written_as_if_they_did_not(orders):
+    envelope = make_envelope()
+    as_segments = write_interchange(envelope, "OW", [("940", order_segments(o)) for o in orders])
+    assert write_940(orders, envelope, shares_parts=True) == as_segments
+
+
+def test_given_a_generator_changing_one_line_object_when_written_then_each_order_has_its_own():
+    def orders_reusing_a_line():
+        line = ShippingOrderLine(Decimal(1), "EA", sku="MAT-1", line_number=1)
+        for quantity in (1, 2, 3):
+            line.quantity = Decimal(quantity)
+            yield ShippingOrder(depositor_order_number=f"SP-{quantity}", lines=(line,))
+
+    written = write_940(orders_reusing_a_line(), make_envelope()).decode()
+
+    assert [s.split("*")[1] for s in written.split("~\n") if s.startswith("W01*")] == [
+        "1",
+        "2",
+        "3",
+    ]
