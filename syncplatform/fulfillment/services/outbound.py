@@ -116,6 +116,13 @@ def _batch_shipping_orders(
     once_locked: Callable[[], object] | None = None,
     once_written: Callable[[str, bytes], object] | None = None,
 ) -> Interchange | None:
+    """``send_shipping_orders``, with hooks called inside its transaction.
+
+    ``once_locked()`` when the batch has orders; ``once_written(file name,
+    bytes)`` once its file is written, before the bytes are stored and the
+    batch commits. Neither may touch the database: the hooks hand work to
+    another thread.
+    """
     with transaction.atomic(), _cycle_collector_paused():
         orders = _lock_waiting_orders(config.partner, limit)
         if not orders:
