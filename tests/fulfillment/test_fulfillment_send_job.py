@@ -12,6 +12,7 @@ import socket
 import pytest
 from django.db import OperationalError
 
+from connectors.errors import TransientError
 from connectors.sftp import SftpClient
 from syncplatform.audit.choices import TransactionState
 from syncplatform.audit.runner import run_transaction
@@ -201,3 +202,25 @@ def test_given_a_batch_that_fails_after_its_file_was_staged_then_no_file_is_left
     assert staged == [".940_000000001.edi.part"]  # it was there while the batch committed
     assert sftp_folders.names("outbound") == []
     assert not Interchange.objects.exists() and not ShippingOrder.objects.exists()
+
+
+def test_given_a_staging_that_fails_when_the_job_runs_then_the_upload_writes_the_file_itself(
+    sftp_config, sftp_folders, posted_order, monkeypatch, caplog
+):
+    posted_order("WEB-STAGE")
+
+    def quota_exceeded(client, folder, name, content):
+        raise TransientError(f"SFTP staging of {name}: quota exceeded", code="connection")
+
+    monkeypatch.setattr(SftpClient, "stage", quota_exceeded)
+    interchange = send_and_upload_shipping_orders(sftp_config.partner_id)
+
+    interchange.transaction.refresh_from_db()
+    assert interchange.transaction.state == TransactionState.SUCCEEDED
+    assert sftp_folders.names("outbound") == [interchange.file_name]
+    on_server = (sftp_folders.path("outbound") / interchange.file_name).read_bytes()
+    assert on_server == bytes(interchange.content)
+    assert (
+        "staging the 940 failed, uploading it whole: SFTP staging of 940_000000001.edi: "
+        "quota exceeded" in caplog.messages
+    )

@@ -79,6 +79,7 @@ def send_and_upload_shipping_orders(
     config = WarehouseConfig.objects.select_related("partner").get(partner_id=warehouse_id)
     client = SftpClient(sftp_endpoint_for(config))
     connecting: list[Future] = []
+    staging: list[Future] = []
     try:
         # One thread, so the session is never used by two at once: it connects, then stages.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="940-sftp") as sftp:
@@ -87,24 +88,27 @@ def send_and_upload_shipping_orders(
                 limit or settings.SYNC_940_BATCH_SIZE,
                 publish_upload=False,
                 once_locked=lambda: connecting.append(sftp.submit(client.connect)),
-                once_written=lambda name, content: sftp.submit(
-                    client.stage, RemoteFolder.OUTBOUND, name, content
+                once_written=lambda name, content: staging.append(
+                    sftp.submit(client.stage, RemoteFolder.OUTBOUND, name, content)
                 ),
             )
-        # Leaving the pool waited for the connection and the staging. A failed staging
-        # is not the upload's failure: the put then writes the file itself.
+        # Leaving the pool waited for the connection and the staging.
         if interchange is not None:
             run_transaction(
                 interchange.transaction_id,
-                lambda tx: _upload(interchange, config, _connected(client, connecting[0])),
+                lambda tx: _upload(interchange, config, _connected(client, connecting, staging)),
             )
     finally:
         client.close()
     return interchange
 
 
-def _connected(client: SftpClient, connecting: Future) -> SftpClient:
-    connecting.result()  # raises the connection's error inside the upload attempt
+def _connected(client: SftpClient, connecting: list[Future], staging: list[Future]) -> SftpClient:
+    """The job's session; raises its connection's error inside the upload attempt."""
+    connecting[0].result()
+    if staging and staging[0].exception() is not None:
+        # Not the upload's failure: the put writes the file itself.
+        logger.warning("staging the 940 failed, uploading it whole: %s", staging[0].exception())
     return client
 
 
