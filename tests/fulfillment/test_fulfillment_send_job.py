@@ -224,3 +224,20 @@ def test_given_a_staging_that_fails_when_the_job_runs_then_the_upload_writes_the
         "staging the 940 failed, uploading it whole: SFTP staging of 940_000000001.edi: "
         "quota exceeded" in caplog.messages
     )
+
+
+def test_given_sftp_settings_that_cannot_work_when_the_job_runs_then_the_upload_fails_visibly(
+    config, posted_order, published, django_capture_on_commit_callbacks
+):
+    posted_order("WEB-NOKEY")
+    config.sftp_password = ""  # and no private key either
+    config.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        interchange = send_and_upload_shipping_orders(config.partner_id)
+
+    tx = interchange.transaction
+    assert published == [("syncplatform.fulfillment.tasks.upload_interchange_task", [tx.pk])]
+    tx = run_transaction(tx.pk, upload_interchange)
+    assert (tx.state, tx.last_error_code) == (TransactionState.FAILED, "no_auth")
+    assert statuses() == [ShippingOrderStatus.PENDING]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from connectors.edi.ack997 import write_997
 from connectors.edi.w940 import write_940
+from connectors.errors import ConfigError
 from connectors.sftp import RemoteFolder, SftpClient
 from syncplatform.audit.choices import TransactionKind
 from syncplatform.audit.models import SyncTransaction
@@ -74,10 +75,19 @@ def send_and_upload_shipping_orders(
     leaves no file: closing the session removes the temporary. The upload is
     not published as well, which would race this job for the row; if this
     process dies before its attempt, the sweeper publishes the ``received``
-    transaction. Returns the interchange, None when nothing was waiting.
+    transaction. SFTP settings that cannot work at all take the queued path of
+    ``send_shipping_orders``, whose upload then fails naming them. Returns the
+    interchange, None when nothing was waiting.
     """
     config = WarehouseConfig.objects.select_related("partner").get(partner_id=warehouse_id)
-    client = SftpClient(sftp_endpoint_for(config))
+    limit = limit or settings.SYNC_940_BATCH_SIZE
+    try:
+        client = SftpClient(sftp_endpoint_for(config))
+    except ConfigError:
+        # SFTP settings that cannot work (no host, no key, a malformed known_hosts):
+        # the batch is still built, and its queued upload fails naming the setting,
+        # where operations look for failures.
+        return _batch_shipping_orders(config, limit)
     connecting: list[Future] = []
     staging: list[Future] = []
     try:
@@ -85,7 +95,7 @@ def send_and_upload_shipping_orders(
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="940-sftp") as sftp:
             interchange = _batch_shipping_orders(
                 config,
-                limit or settings.SYNC_940_BATCH_SIZE,
+                limit,
                 publish_upload=False,
                 once_locked=lambda: connecting.append(sftp.submit(client.connect)),
                 once_written=lambda name, content: staging.append(
