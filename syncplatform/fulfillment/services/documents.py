@@ -52,7 +52,9 @@ def shipping_order_documents(orders: Sequence[OrderRow]) -> Iterator[ShippingOrd
     order was posted, so this only happens if the mapping was removed) before
     any document is built. The documents are then built one at a time as the
     caller takes them: the 940 writer consumes them as it goes, so a batch's
-    10,000 document trees are never alive at once.
+    10,000 document trees are never alive at once. They share their like
+    routings and lines, each built once per batch: read the documents, do not
+    change them (``write_940(..., shares_parts=True)`` relies on that).
     """
     lines = _lines_by_order(orders)
     materials = _materials(orders, lines)
