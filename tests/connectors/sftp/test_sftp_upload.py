@@ -16,6 +16,12 @@ pytestmark = pytest.mark.usefixtures("empty_folders")
 OUTBOUND = RemoteFolder.OUTBOUND
 
 
+def outbound_files(sshd) -> dict[str, bytes]:
+    """Every file in the outbound folder on disk, temporaries included: name to bytes."""
+    folder = sshd.folder(OUTBOUND)
+    return {name: (folder / name).read_bytes() for name in sorted(os.listdir(folder))}
+
+
 def test_given_a_big_upload_when_watched_on_disk_and_over_sftp_then_final_name_is_only_complete(
     sshd, endpoint
 ):
@@ -95,8 +101,7 @@ def test_given_a_name_taken_by_other_content_when_put_then_permanent_error_and_u
 
     assert refused.value.code == "name_taken"
     assert "940_0003.edi" in str(refused.value)
-    assert (sshd.folder(OUTBOUND) / "940_0003.edi").read_bytes() == b"940 body"
-    assert os.listdir(sshd.folder(OUTBOUND)) == ["940_0003.edi"]
+    assert outbound_files(sshd) == {"940_0003.edi": b"940 body"}
 
 
 def test_given_a_temporary_left_by_a_crashed_upload_when_put_again_then_it_is_replaced(
@@ -111,8 +116,7 @@ def test_given_a_temporary_left_by_a_crashed_upload_when_put_again_then_it_is_re
         receipt = client.put(OUTBOUND, "940_0004.edi", b"the whole file")
 
     assert receipt.was_already_present is False
-    assert os.listdir(sshd.folder(OUTBOUND)) == ["940_0004.edi"]
-    assert (sshd.folder(OUTBOUND) / "940_0004.edi").read_bytes() == b"the whole file"
+    assert outbound_files(sshd) == {"940_0004.edi": b"the whole file"}
 
 
 def test_given_another_upload_writing_the_temporary_when_put_then_transient_and_left_alone(
@@ -126,8 +130,7 @@ def test_given_another_upload_writing_the_temporary_when_put_then_transient_and_
         client.put(OUTBOUND, "940_0005.edi", b"the whole file")
 
     assert busy.value.code == "upload_in_progress"
-    assert in_progress.read_bytes() == b"being written"
-    assert os.listdir(sshd.folder(OUTBOUND)) == [".940_0005.edi.part"]
+    assert outbound_files(sshd) == {".940_0005.edi.part": b"being written"}
 
 
 @pytest.mark.parametrize(
@@ -211,8 +214,7 @@ def test_given_other_bytes_staged_when_put_then_the_put_bytes_are_the_file(sshd,
         client.stage(OUTBOUND, "940_0012.edi", b"staged bytes")
         client.put(OUTBOUND, "940_0012.edi", b"the bytes put")
 
-    assert os.listdir(sshd.folder(OUTBOUND)) == ["940_0012.edi"]
-    assert (sshd.folder(OUTBOUND) / "940_0012.edi").read_bytes() == b"the bytes put"
+    assert outbound_files(sshd) == {"940_0012.edi": b"the bytes put"}
 
 
 def test_given_a_staged_file_taken_away_when_put_then_it_is_written_again(sshd, endpoint):
@@ -223,8 +225,7 @@ def test_given_a_staged_file_taken_away_when_put_then_it_is_written_again(sshd, 
         receipt = client.put(OUTBOUND, "940_0013.edi", b"the whole file")
 
     assert receipt.was_already_present is False
-    assert os.listdir(sshd.folder(OUTBOUND)) == ["940_0013.edi"]
-    assert (sshd.folder(OUTBOUND) / "940_0013.edi").read_bytes() == b"the whole file"
+    assert outbound_files(sshd) == {"940_0013.edi": b"the whole file"}
 
 
 def test_given_a_staged_file_already_uploaded_when_put_then_already_there_and_stage_removed(
