@@ -52,7 +52,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repo, not bench/, 
 import paramiko  # noqa: E402 - after the path fix above
 
 from bench.report import Comparison, Target, announce  # noqa: E402
-from bench.stack import manage, recreate_database  # noqa: E402
+from bench.stack import bench_database_url, manage, recreate_database  # noqa: E402
 
 TARGET_RATIO = 3.0
 DEFAULT_DATABASE = "syncplatform_bench_940"
@@ -76,16 +76,6 @@ def require_services() -> None:
         missing.insert(0, "DATABASE_URL (postgres://...)")
     if missing:
         sys.exit(f"missing {', '.join(missing)}: run under `make bench` (with-services.sh)")
-
-
-def bench_database_url() -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    name = os.environ.get("BENCH_940_DATABASE", DEFAULT_DATABASE)
-    if not name.replace("_", "").isalnum():
-        sys.exit(f"BENCH_940_DATABASE={name!r}: use letters, digits and underscores")
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def setup_django(database_url: str) -> list[tuple]:
@@ -427,7 +417,7 @@ def files_sent_since(partner, first_number: int) -> list[str]:
 def prepare(orders: int) -> tuple[list[tuple], object, int]:
     """The benchmark database, ready: (published messages, warehouse, first control number)."""
     begun = time.monotonic()
-    database_url = bench_database_url()
+    database_url = bench_database_url("BENCH_940_DATABASE", DEFAULT_DATABASE)
     say(f"set-up: recreating and migrating {database_url.rsplit('/', 1)[1]} ...")
     recreate_database(database_url)
     manage(database_url, "migrate", "--verbosity", "0")

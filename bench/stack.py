@@ -34,11 +34,11 @@ def require_real_services() -> None:
         )
 
 
-def bench_database_url() -> str:
-    """DATABASE_URL with the database name replaced by the benchmark's own."""
-    name = os.environ.get("BENCH_DATABASE", DEFAULT_DATABASE)
+def bench_database_url(variable: str = "BENCH_DATABASE", default: str = DEFAULT_DATABASE) -> str:
+    """DATABASE_URL with the database name replaced by the benchmark's own (``$variable``)."""
+    name = os.environ.get(variable, default)
     if not name.replace("_", "").isalnum():
-        sys.exit(f"BENCH_DATABASE={name!r}: use letters, digits and underscores")
+        sys.exit(f"{variable}={name!r}: use letters, digits and underscores")
     parts = urlsplit(os.environ["DATABASE_URL"])
     return urlunsplit(parts._replace(path=f"/{name}"))
 

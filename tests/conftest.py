@@ -46,3 +46,34 @@ def published(monkeypatch) -> list[tuple[str, list]]:
         lambda name, args=None, **options: sent.append((name, list(args or []))),
     )
     return sent
+
+
+@pytest.fixture
+def change_form_data():
+    """The POST body a browser sends back unchanged from an admin change page (with inlines)."""
+
+    from django import forms
+
+    def collect(page) -> dict:
+        data: dict = {"_save": "Save"}
+
+        def add(form):
+            for bound in form:
+                value = bound.value()
+                widget = bound.field.widget
+                if isinstance(widget, forms.PasswordInput) and not widget.render_value:
+                    data[bound.html_name] = ""  # a browser has nothing to send back
+                elif isinstance(widget, forms.CheckboxInput):
+                    if value:
+                        data[bound.html_name] = "on"
+                elif value is not None:
+                    data[bound.html_name] = value
+
+        add(page.context["adminform"].form)
+        for inline in page.context["inline_admin_formsets"]:
+            add(inline.formset.management_form)
+            for form in inline.formset.forms:
+                add(form)
+        return data
+
+    return collect

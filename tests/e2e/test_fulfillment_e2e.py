@@ -12,8 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils import timezone
 
 from connectors.edi.ack997 import read_997
@@ -37,6 +35,7 @@ from syncplatform.orders.models import Order
 from tests.support.api import post_order, wait_for_status
 from tests.support.orders import canonical_order
 from tests.support.processes import REPO, wait_until
+from tests.support.sftp import pin_another_host_key
 
 pytestmark = pytest.mark.e2e
 
@@ -264,15 +263,7 @@ def test_changed_host_key_is_refused_and_nothing_is_sent(
 ):
     start_worker(queues="realtime,batch")
     posted_order(web_server, demo_channel, "FUL-HOSTKEY")
-    config = WarehouseConfig.objects.get(partner=warehouse)
-    other_key = (
-        Ed25519PrivateKey.generate()
-        .public_key()
-        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-        .decode()
-    )
-    config.sftp_known_hosts = f"[{config.sftp_host}]:{config.sftp_port} {other_key}"
-    config.save()
+    pin_another_host_key(WarehouseConfig.objects.get(partner=warehouse))
 
     interchange = send_shipping_orders(warehouse.pk)
     tx = interchange.transaction

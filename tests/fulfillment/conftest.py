@@ -14,7 +14,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django import forms
 from django.contrib.auth.models import Group, User
 
 from syncplatform.fulfillment.models import WarehouseConfig
@@ -27,15 +26,8 @@ from syncplatform.partners.choices import PartnerKind
 from syncplatform.partners.models import Partner
 from tests.fulfillment.fulfillment_files import OUR_ID, WAREHOUSE_ID
 from tests.support.orders import canonical_order, with_lines
+from tests.support.sftp import SFTP_VARIABLES
 
-SFTP_VARIABLES = (
-    "TEST_SFTP_HOST",
-    "TEST_SFTP_PORT",
-    "TEST_SFTP_USER",
-    "TEST_SFTP_KEY",
-    "TEST_SFTP_HOST_KEY",
-    "TEST_SFTP_ROOT",
-)
 FOLDERS = ("outbound", "inbound", "archive", "error")
 
 
@@ -180,26 +172,6 @@ def sftp_config(config, sftp_folders) -> WarehouseConfig:
         setattr(config, field, value)
     config.save()
     return config
-
-
-@pytest.fixture
-def change_form_data():
-    """The POST body a browser sends back unchanged from an admin change page."""
-
-    def collect(page) -> dict:
-        data: dict = {"_save": "Save"}
-        for bound in page.context["adminform"].form:
-            value, widget = bound.value(), bound.field.widget
-            if isinstance(widget, forms.PasswordInput) and not widget.render_value:
-                data[bound.html_name] = ""  # a browser has nothing to send back
-            elif isinstance(widget, forms.CheckboxInput):
-                if value:
-                    data[bound.html_name] = "on"
-            elif value is not None:
-                data[bound.html_name] = value
-        return data
-
-    return collect
 
 
 @pytest.fixture

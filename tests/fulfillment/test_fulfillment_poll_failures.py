@@ -1,8 +1,5 @@
 """A poll that cannot take files ends visible: one failed transaction, retried by a person."""
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from syncplatform.audit.choices import TransactionKind, TransactionState
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.audit.runner import run_transaction
@@ -11,19 +8,7 @@ from syncplatform.fulfillment.choices import Direction
 from syncplatform.fulfillment.models import Interchange
 from syncplatform.fulfillment.services import poll_warehouse, retry_poll
 from tests.fulfillment.fulfillment_files import file_945, shipping_advice
-
-
-def pin_another_host_key(config) -> str:
-    pinned = config.sftp_known_hosts
-    other = (
-        Ed25519PrivateKey.generate()
-        .public_key()
-        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-        .decode()
-    )
-    config.sftp_known_hosts = f"[{config.sftp_host}]:{config.sftp_port} {other}"
-    config.save()
-    return pinned
+from tests.support.sftp import pin_another_host_key
 
 
 def test_given_a_changed_host_key_when_polled_twice_then_one_failed_poll_and_no_file_taken(

@@ -28,7 +28,7 @@ from syncplatform.fulfillment.services import (
 from syncplatform.fulfillment.tasks import send_shipping_orders_task
 from syncplatform.mappings.models import SkuMapping
 from tests.fulfillment.fulfillment_files import order_line
-from tests.fulfillment.test_fulfillment_poll_failures import pin_another_host_key
+from tests.support.sftp import pin_another_host_key
 
 
 @pytest.fixture

@@ -13,17 +13,10 @@ from pathlib import Path
 import pytest
 
 from connectors.sftp import RemoteFolder, SftpEndpoint
+from tests.support.sftp import SFTP_VARIABLES
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SSHD_SCRIPT = REPO_ROOT / "deploy" / "local" / "sshd.sh"
-_VARIABLES = (
-    "TEST_SFTP_HOST",
-    "TEST_SFTP_PORT",
-    "TEST_SFTP_USER",
-    "TEST_SFTP_KEY",
-    "TEST_SFTP_HOST_KEY",
-    "TEST_SFTP_ROOT",
-)
 
 
 @dataclass(frozen=True)
@@ -61,7 +54,7 @@ class TestSshd:
 
 @pytest.fixture(scope="session")
 def sshd() -> TestSshd:
-    missing = [name for name in _VARIABLES if not os.environ.get(name)]
+    missing = [name for name in SFTP_VARIABLES if not os.environ.get(name)]
     if missing:
         pytest.fail(
             f"{', '.join(missing)} not set: run under `make test` or start "
