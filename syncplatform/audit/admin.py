@@ -4,10 +4,72 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
 
-from .choices import TransactionKind
+from . import registry
 from .models import InvalidTransition, RetryPolicy, SyncTransaction, TransactionEvent
 from .services import replay_transaction, resolve_transaction
+
+
+def transaction_link(tx_id: int | None, state: str = "") -> str:
+    if tx_id is None:
+        return "-"
+    url = reverse("admin:audit_synctransaction_change", args=[tx_id])
+    return format_html('<a href="{}">#{} {}</a>', url, tx_id, state)
+
+
+class SubjectTransactionsMixin:
+    """For the admin of a transaction's subject (an order, a file): its transactions, linked.
+
+    Add ``"transactions"`` to the page's read-only fields.
+    """
+
+    @admin.display(description="transactions")
+    def transactions(self, obj):
+        rows = SyncTransaction.objects.about(obj).order_by("pk")[:50]
+        return (
+            format_html_join(
+                "",
+                "<div>{} {} {}</div>",
+                ((transaction_link(tx.pk, tx.state), tx.kind, tx.last_error_code) for tx in rows),
+            )
+            or "-"
+        )
+
+
+def retry_in_admin(
+    modeladmin, request, transaction_ids, *, reason: str, noun: str = "transaction(s)"
+) -> None:
+    """The one "retry" loop of every admin action: replay each failed one, report the rest.
+
+    ``transaction_ids`` are ``(id, label)`` pairs; ``reason`` may use ``{label}``.
+    """
+    done, skipped = 0, []
+    for tx_id, label in transaction_ids:
+        try:
+            replay_transaction(tx_id, actor=request.user, reason=reason.format(label=label))
+            done += 1
+        except InvalidTransition:
+            skipped.append(label)
+    modeladmin.message_user(request, f"{done} {noun} sent for retry", messages.SUCCESS)
+    if skipped:
+        modeladmin.message_user(
+            request, "skipped, not failed: " + ", ".join(skipped), messages.WARNING
+        )
+
+
+class KindFilter(admin.SimpleListFilter):
+    """The declared kinds, by their description (and any undeclared code still stored)."""
+
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [(k.code, f"{k.code}: {k.description}") for k in registry.kinds()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
 
 
 class TransactionEventInline(admin.TabularInline):
@@ -58,13 +120,14 @@ class SyncTransactionAdmin(admin.ModelAdmin):
         "next_attempt_at",
         "created_at",
     )
-    list_filter = ("state", "kind", "partner", "created_at", "last_error_code")
+    list_filter = ("state", KindFilter, "partner", "created_at", "last_error_code")
     # Exact matches, so each uses its index on a large table.
     search_fields = ("=business_key", "=correlation_id", "=idempotency_key", "=id")
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in SyncTransaction._meta.fields]
+    readonly_fields = [f.name for f in SyncTransaction._meta.fields] + ["subject_link"]
     fields = (
         "kind",
+        "subject_link",
         "partner",
         "business_key",
         "state",
@@ -96,16 +159,26 @@ class SyncTransactionAdmin(admin.ModelAdmin):
     def has_retry_permission(self, request):
         return request.user.has_perm("audit.operate_synctransaction")
 
+    @admin.display(description="subject")
+    def subject_link(self, tx):
+        subject = tx.subject
+        if subject is None:
+            return "-"
+        opts = subject._meta
+        try:
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[subject.pk])
+        except NoReverseMatch:
+            return str(subject)
+        return format_html('<a href="{}">{} {}</a>', url, opts.verbose_name, subject)
+
     @admin.action(description="Retry now (failed transactions)", permissions=["retry"])
     def retry_now(self, request, queryset):
-        done, skipped = 0, []
-        for tx in queryset.order_by("pk"):
-            try:
-                replay_transaction(tx.pk, actor=request.user, reason="retry now")
-                done += 1
-            except InvalidTransition:
-                skipped.append(f"#{tx.pk} ({tx.state})")
-        self._report(request, f"{done} transaction(s) sent for retry", skipped)
+        retry_in_admin(
+            self,
+            request,
+            [(tx.pk, f"#{tx.pk} ({tx.state})") for tx in queryset.order_by("pk")],
+            reason="retry now",
+        )
 
     @admin.action(description="Resolve with reason (failed transactions)", permissions=["retry"])
     def resolve_with_reason(self, request, queryset):
@@ -149,8 +222,12 @@ class SyncTransactionAdmin(admin.ModelAdmin):
         return super().get_queryset(request).select_related("partner")
 
 
+def _declared_kinds():
+    return [(k.code, f"{k.code}: {k.description}") for k in registry.kinds()]
+
+
 class RetryPolicyForm(forms.ModelForm):
-    kind = forms.ChoiceField(choices=TransactionKind.choices)
+    kind = forms.ChoiceField(choices=_declared_kinds)
 
     class Meta:
         model = RetryPolicy

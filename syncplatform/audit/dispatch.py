@@ -1,34 +1,46 @@
-"""Which Celery task carries which kind of transaction; publishing after commit.
+"""Publishing a transaction's id to its lane, after the surrounding commit.
 
-Apps register their kinds in ``AppConfig.ready``. The broker message holds
-only the transaction id; routing to the realtime or batch queue comes from
-``CELERY_TASK_ROUTES``.
+The broker message holds only the transaction id; the task (one for every
+kind) looks the kind up in the registry once it has claimed the row. The
+queue is the kind's lane.
 """
+
+import logging
 
 from django.db import transaction
 
 from syncplatform.celery import app as celery_app
 
-_TASK_FOR_KIND: dict[str, str] = {}
+from . import registry
 
+logger = logging.getLogger(__name__)
 
-def register_kind(kind: str, task_name: str) -> None:
-    _TASK_FOR_KIND[kind] = task_name
-
-
-def task_for_kind(kind: str) -> str:
-    try:
-        return _TASK_FOR_KIND[kind]
-    except KeyError:
-        raise LookupError(f"no task registered for transaction kind {kind!r}") from None
+RUN_TRANSACTION_TASK = "syncplatform.audit.tasks.run_transaction_task"
+RUN_SCHEDULED_JOB_TASK = "syncplatform.audit.tasks.run_scheduled_job_task"
 
 
 def enqueue_on_commit(kind: str, transaction_id: int) -> None:
     """Publish the id once the surrounding database transaction commits.
 
     Publishing inside the transaction could let a worker look for a row that
-    is not committed yet; if the publish itself is lost, the sweeper finds the
-    ``received`` row and publishes again.
+    is not committed yet. A publish that fails after the commit (the broker is
+    down) is logged and left to the sweeper, which finds the ``received`` or
+    due row and publishes it again: the work is stored, so the caller's
+    request has succeeded and must not see the broker's error.
     """
-    task_name = task_for_kind(kind)
-    transaction.on_commit(lambda: celery_app.send_task(task_name, args=[transaction_id]))
+    lane = registry.kind(kind).lane
+    transaction.on_commit(lambda: publish(transaction_id, lane))
+
+
+def publish(transaction_id: int, lane: str) -> bool:
+    """Send one transaction id to its lane now; False (logged) when the broker refused it."""
+    try:
+        celery_app.send_task(RUN_TRANSACTION_TASK, args=[transaction_id], queue=lane)
+    except Exception:
+        logger.warning(
+            "transaction %s: publish failed; the sweeper will publish it again",
+            transaction_id,
+            exc_info=True,
+        )
+        return False
+    return True

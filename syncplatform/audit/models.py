@@ -9,11 +9,13 @@ import random
 import uuid
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from . import registry
 from .choices import (
     RUNNABLE_STATES,
     TERMINAL_STATES,
@@ -34,7 +36,7 @@ class RetryPolicy(models.Model):
     back from an outage is not hit by every retry in the same second.
     """
 
-    # Values of TransactionKind; no ``choices=`` so a new kind needs no migration.
+    # A declared kind's code (see registry); no ``choices=``, so a new kind needs no migration.
     kind = models.CharField(max_length=40, unique=True)
     max_attempts = models.PositiveSmallIntegerField(default=8)
     delays_seconds = models.JSONField(default=list)
@@ -60,14 +62,37 @@ class RetryPolicy(models.Model):
 
     @classmethod
     def for_kind(cls, kind: str) -> "RetryPolicy":
-        policy = cls.objects.filter(kind=kind).first()
-        return policy or cls(kind=kind, max_attempts=5, delays_seconds=[30, 120, 600])
+        """The edited row, else the kind's declared defaults (a row is made at migrate)."""
+        return cls.objects.filter(kind=kind).first() or cls.declared_for(kind)
+
+    @classmethod
+    def declared_for(cls, kind: str) -> "RetryPolicy":
+        defaults = registry.kind(kind).retry
+        return cls(
+            kind=kind,
+            max_attempts=defaults.max_attempts,
+            delays_seconds=list(defaults.delays_seconds),
+            jitter_ratio=defaults.jitter_ratio,
+        )
+
+
+class SyncTransactionQuerySet(models.QuerySet):
+    def about(self, subject: models.Model) -> "SyncTransactionQuerySet":
+        """The transactions whose subject is ``subject`` (an order, a file, a run)."""
+        return self.filter(
+            kind__in=registry.kinds_about(subject._meta.label), subject_id=subject.pk
+        )
 
 
 class SyncTransaction(models.Model):
-    """One message that crossed (or will cross) the boundary, and the job that carries it."""
+    """One message that crossed (or will cross) the boundary, and the job that carries it.
 
-    kind = models.CharField(max_length=40, help_text="A TransactionKind value.")
+    Its subject (the order, file or run it carries) is ``subject_id`` of the
+    model its kind declares; ``subject`` loads it and ``objects.about(row)``
+    finds a row's transactions, so no app needs a foreign key of its own.
+    """
+
+    kind = models.CharField(max_length=40, help_text="A declared transaction kind's code.")
     partner = models.ForeignKey(
         "partners.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -89,12 +114,14 @@ class SyncTransaction(models.Model):
     lease_token = models.UUIDField(null=True, blank=True, editable=False)
     last_error_code = models.CharField(max_length=60, blank=True, editable=False)
     last_error_message = models.TextField(blank=True, editable=False)
-    # The business row this transaction carries; its model follows from ``kind``
-    # (an ``erp.order.post`` carries an order).
+    # The business row this transaction carries; its model is the kind's declared
+    # subject (an ``erp.order.post`` carries an order).
     subject_id = models.PositiveBigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = SyncTransactionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "transaction"
@@ -111,6 +138,21 @@ class SyncTransaction(models.Model):
         return f"{self.kind} {self.business_key} [{self.state}]"
 
     # --- queries -------------------------------------------------------------
+    @property
+    def subject_model(self) -> type[models.Model] | None:
+        try:
+            return apps.get_model(registry.kind(self.kind).subject)
+        except registry.UnknownKind:
+            return None
+
+    @property
+    def subject(self) -> models.Model | None:
+        """The row this transaction carries, or None (no subject, or it is gone)."""
+        model = self.subject_model
+        if model is None or self.subject_id is None:
+            return None
+        return model._default_manager.filter(pk=self.subject_id).first()
+
     @property
     def is_terminal(self) -> bool:
         return self.state in TERMINAL_STATES

@@ -1,6 +1,6 @@
 """The one place where connector errors become transaction states.
 
-``run_transaction(id, handler)``:
+``run_transaction(id)`` (the handler is the kind's, from the registry):
 1. claims the row (``select_for_update(skip_locked=True)`` on a runnable state,
    or a processing row whose lease expired) and commits the claim, so a second
    delivery of the same id finds nothing to do;
@@ -22,25 +22,32 @@ from django.db import transaction
 from connectors.errors import ConfigError, PermanentError, TransientError
 from syncplatform.core.errors import NeedsPerson
 
+from . import registry
 from .choices import TransactionState
 from .models import RetryPolicy, SyncTransaction
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
+Failure = tuple[str, str]  # (code, message) an operator reads
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What a handler achieved: an event message, an excerpt, and writes to commit.
 
-    ``failure`` (code, message) ends the transaction ``failed`` after ``apply``
+    ``apply()`` runs in the runner's final database transaction. It returns
+    None, or a ``Failure`` it found while writing (an order the file names
+    that we never sent). ``failure`` is one known before writing (a file whose
+    envelope is broken). Either ends the transaction ``failed`` after ``apply``
     committed what could be kept, e.g. the good sets of an EDI file whose other
     sets were rejected; ``apply`` must then be safe to run again on replay.
     """
 
     message: str
     excerpt: str = ""
-    apply: Callable[[], None] = field(default=lambda: None)
-    failure: tuple[str, str] | None = None
+    apply: Callable[[], Failure | None] = field(default=lambda: None)
+    failure: Failure | None = None
 
 
 Handler = Callable[[SyncTransaction], Outcome]
@@ -60,24 +67,37 @@ def claim(transaction_id: int) -> SyncTransaction | None:
     return tx
 
 
-def run_transaction(transaction_id: int, handler: Handler) -> SyncTransaction | None:
+def run_transaction(transaction_id: int, handler: Handler | None = None) -> SyncTransaction | None:
+    """One attempt at a transaction; ``handler`` replaces the kind's (a job's own first attempt)."""
     tx = claim(transaction_id)
     if tx is None:
         logger.info("transaction %s: nothing to do (claimed elsewhere or finished)", transaction_id)
         return None
     started = time.monotonic()
     try:
-        outcome = handler(tx)
+        outcome = (handler or _handler_of(tx))(tx)
     except TransientError as exc:
-        return _finish(tx, started, retry=exc)
+        result = _finish(tx, started, retry=exc)
     except (PermanentError, ConfigError, NeedsPerson) as exc:
-        return _finish(tx, started, failure=(exc.code, str(exc)))
+        result = _finish(tx, started, failure=(exc.code, str(exc)))
     except Exception as exc:
         # A bug or an infrastructure blip: retry within the policy, never forever.
         logger.exception("transaction %s: unexpected error", transaction_id)
-        return _finish(tx, started, retry=exc)
+        result = _finish(tx, started, retry=exc)
     else:
-        return _finish(tx, started, outcome=outcome)
+        result = _finish(tx, started, outcome=outcome)
+    # The task itself always "succeeds" for Celery; this line says how the work went.
+    logger.info("transaction %s (%s) attempt %s: %s", tx.pk, tx.kind, tx.attempts, result.state)
+    return result
+
+
+def _handler_of(tx: SyncTransaction) -> Handler:
+    try:
+        return registry.kind(tx.kind).handler
+    except registry.UnknownKind as exc:
+        raise ConfigError(
+            f"{exc}; was the app that owns it removed?", code="unknown_kind"
+        ) from None
 
 
 def _finish(tx, started, *, outcome=None, retry=None, failure=None) -> SyncTransaction:
@@ -89,9 +109,10 @@ def _finish(tx, started, *, outcome=None, retry=None, failure=None) -> SyncTrans
             logger.warning("transaction %s: lease lost before the outcome was recorded", tx.pk)
             return current
         if outcome is not None:
-            outcome.apply()
-            if outcome.failure:
-                current.fail(*outcome.failure, duration_ms=duration_ms, excerpt=outcome.excerpt)
+            found = outcome.apply()
+            failure = outcome.failure or found
+            if failure:
+                current.fail(*failure, duration_ms=duration_ms, excerpt=outcome.excerpt)
             else:
                 current.succeed(outcome.message, duration_ms=duration_ms, excerpt=outcome.excerpt)
         elif failure is not None:

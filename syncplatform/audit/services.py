@@ -8,9 +8,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from . import registry
 from .choices import TransactionState
 from .dispatch import enqueue_on_commit
 from .models import SyncTransaction
+from .registry import scheduled_job
 
 logger = logging.getLogger(__name__)
 
@@ -22,22 +24,26 @@ def open_transaction(
     business_key: str,
     correlation_id: str,
     idempotency_key: str = "",
-    subject_id: int | None = None,
+    subject=None,
     message: str,
     publish: bool = True,
 ) -> SyncTransaction:
     """Create a ``received`` transaction with its first event and publish it after commit.
 
     Call inside the database transaction that stores the business rows, so the
-    job exists exactly when its data does.
+    job exists exactly when its data does. ``subject`` is the row it carries,
+    of the model the kind declares.
     """
+    declared = registry.kind(kind)
+    if subject is not None and subject._meta.label != declared.subject:
+        raise ValueError(f"{kind} carries {declared.subject}, not {subject._meta.label}")
     tx = SyncTransaction.objects.create(
         kind=kind,
         partner=partner,
         business_key=business_key,
         correlation_id=correlation_id,
         idempotency_key=idempotency_key,
-        subject_id=subject_id,
+        subject_id=subject.pk if subject is not None else None,
         next_attempt_at=timezone.now() + timedelta(seconds=settings.SYNC_PUBLISH_GRACE_SECONDS),
     )
     tx.record_received(message)
@@ -47,7 +53,7 @@ def open_transaction(
 
 
 def open_failed_transaction(
-    *, kind: str, partner, business_key: str, code: str, message: str, subject_id: int | None = None
+    *, kind: str, partner, business_key: str, code: str, message: str, subject=None
 ) -> SyncTransaction:
     """Record an exception someone must look at (e.g. an acknowledgment that never came).
 
@@ -60,7 +66,7 @@ def open_failed_transaction(
             partner=partner,
             business_key=business_key,
             correlation_id=f"{kind}-{business_key}"[:64],
-            subject_id=subject_id,
+            subject=subject,
             message=message,
             publish=False,
         )
@@ -86,6 +92,14 @@ def resolve_transaction(transaction_id: int, *, actor, reason: str) -> SyncTrans
     return tx
 
 
+@scheduled_job(
+    "audit.sweep",
+    every_seconds=5,
+    name="sweep due transactions",
+    lane=registry.Lane.REALTIME,
+    description="Re-publishes received/retrying rows that are due and rows whose "
+    "worker lease expired (DESIGN §4).",
+)
 def sweep_due_transactions(limit: int | None = None) -> int:
     """Publish again every transaction that should be moving and is not.
 

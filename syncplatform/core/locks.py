@@ -1,19 +1,23 @@
-"""Process-wide locks: exactly one active beat.
+"""Locks across processes: exactly one active beat, one run of a job per partner.
 
 Two beats would publish every scheduled job twice. The first beat to start
 holds the lock for its lifetime; any other waits in standby and takes over
 when the holder dies (the database ends the session, or the OS drops the
-file lock).
+file lock). ``try_exclusive`` does the same for the length of one job.
 """
 
 import fcntl
 import logging
 import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
 from celery.signals import beat_init
 from django.conf import settings
+from django.db import connection
 
 logger = logging.getLogger(__name__)
 
@@ -73,3 +77,34 @@ def acquire_beat_lock(*, wait: bool = True):
 @beat_init.connect
 def _hold_beat_lock(sender=None, **kwargs):
     acquire_beat_lock()
+
+
+@contextmanager
+def try_exclusive(name: str, key: int) -> Iterator[bool]:
+    """Hold a named lock for the block if nobody else does; yields whether it is held.
+
+    One holder across every process and host that shares the database: a
+    PostgreSQL session-level advisory lock on Django's own connection (freed
+    at the end of the block, or by the database when the process dies); on
+    SQLite, a file lock under ``SYNC_VAR_DIR/locks`` (one machine).
+    """
+    if connection.vendor == "postgresql":
+        namespace = zlib.crc32(name.encode()) & 0x7FFF_FFFF
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [namespace, key])
+            (held,) = cursor.fetchone()
+        try:
+            yield held
+        finally:
+            if held:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [namespace, key])
+        return
+    folder = Path(settings.VAR_DIR) / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = _try_file_lock(folder / f"{name}-{key}.lock")
+    try:
+        yield handle is not None
+    finally:
+        if handle is not None:
+            handle.close()

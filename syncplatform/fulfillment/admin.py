@@ -1,20 +1,20 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models.functions import Length
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import content_disposition_header
 
-from connectors.edi.ack997 import FunctionalAck
 from connectors.edi.envelope import read_interchanges
 from connectors.edi.errors import EnvelopeError
 from connectors.edi.group_reader import read_set
-from connectors.edi.w846 import InventoryAdvice
-from connectors.edi.w940 import ShippingOrder as ShippingOrderDocument
-from connectors.edi.w945 import ShippingAdvice
-from syncplatform.audit.models import InvalidTransition
-from syncplatform.audit.services import replay_transaction
+from connectors.edi.tokenizer import decode, split_interchanges
+from syncplatform.audit.admin import SubjectTransactionsMixin, retry_in_admin, transaction_link
 from syncplatform.partners.admin import KeepSecretFormMixin
 
 from .models import (
@@ -25,7 +25,11 @@ from .models import (
     StockPosition,
     WarehouseConfig,
 )
-from .services import ensure_warehouse_schedules
+from .services import X12_FILES, ensure_warehouse_schedules
+
+# What an interchange's page reads and shows at most: larger files are downloaded.
+SHOWN_BYTES = 5 * 1024 * 1024
+SEGMENTS_PER_PAGE = 500
 
 
 class WarehouseConfigForm(KeepSecretFormMixin, forms.ModelForm):
@@ -102,8 +106,12 @@ class WarehouseConfigAdmin(admin.ModelAdmin):
 
 
 @admin.register(Interchange)
-class InterchangeAdmin(admin.ModelAdmin):
-    """Every X12 file in and out: download the raw bytes, read its segments, replay it."""
+class InterchangeAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
+    """Every X12 file in and out: download the raw bytes, read its segments, replay it.
+
+    Neither the list nor the page loads a file's bytes unless it is small enough
+    to show (``SHOWN_BYTES``); the segments are shown a page at a time.
+    """
 
     list_display = (
         "id",
@@ -124,12 +132,18 @@ class InterchangeAdmin(admin.ModelAdmin):
     exclude = ("content",)
     list_select_related = ("partner", "transaction")
 
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).defer("content").annotate(content_size=Length("content"))
+        )
+
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Interchange._meta.fields if f.name != "content"] + [
             "download",
             "parsed_sets",
             "segments",
             "transaction_link",
+            "transactions",
         ]
 
     def has_add_permission(self, request):
@@ -148,36 +162,69 @@ class InterchangeAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.download_view),
                 name="fulfillment_interchange_download",
             ),
+            path(
+                "<int:pk>/segments/",
+                self.admin_site.admin_view(self.segments_view),
+                name="fulfillment_interchange_segments",
+            ),
             *super().get_urls(),
         ]
 
-    def download_view(self, request, pk):
-        interchange = get_object_or_404(Interchange, pk=pk)
+    def _viewable(self, request, pk) -> Interchange:
+        interchange = get_object_or_404(self.get_queryset(request), pk=pk)
         # admin_view only checks is_staff; raw files carry customer addresses.
         if not self.has_view_permission(request, interchange):
             raise PermissionDenied
+        return interchange
+
+    def download_view(self, request, pk):
+        interchange = self._viewable(request, pk)
         response = HttpResponse(bytes(interchange.content), content_type="application/edi-x12")
-        response["Content-Disposition"] = f'attachment; filename="{interchange.file_name}"'
+        # Quoted and escaped, with an RFC 5987 form for non-ASCII names.
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=interchange.file_name
+        )
         return response
+
+    def segments_view(self, request, pk):
+        """One page of a file's segments, for files too long for their change page."""
+        interchange = self._viewable(request, pk)
+        page = Paginator(_segment_lines(interchange), SEGMENTS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        return TemplateResponse(
+            request,
+            "admin/fulfillment/interchange_segments.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Segments of {interchange.file_name}",
+                "opts": self.model._meta,
+                "interchange": interchange,
+                "page": page,
+            },
+        )
 
     @admin.display(description="raw file")
     def download(self, obj):
         url = reverse("admin:fulfillment_interchange_download", args=[obj.pk])
         return format_html(
-            '<a href="{}">download {} ({} bytes)</a>', url, obj.file_name, len(obj.content)
+            '<a href="{}">download {} ({} bytes)</a>', url, obj.file_name, obj.content_size
         )
 
     @admin.display(description="parsed sets")
     def parsed_sets(self, obj):
+        if obj.content_size > SHOWN_BYTES:
+            return _too_large(obj)
         try:
             parsed = read_interchanges(bytes(obj.content))
         except EnvelopeError as error:
             return format_html("<strong>unreadable:</strong> {}", str(error))
+        readers = X12_FILES.readers()
         rows = [
-            (ts.code, ts.control_number, _describe(read_set(ts)))
+            (ts.code, ts.control_number, _describe(read_set(ts, readers)))
             for interchange in parsed
             for group in interchange.groups
-            for ts in group.transaction_sets
+            for ts in group.transaction_sets[:200]
         ]
         return format_html(
             "<table><tr><th>set</th><th>ST02</th><th>content</th></tr>{}</table>",
@@ -186,11 +233,20 @@ class InterchangeAdmin(admin.ModelAdmin):
 
     @admin.display(description="segments")
     def segments(self, obj):
-        text = bytes(obj.content).decode("utf-8", errors="replace")
-        terminator = text[105] if text.startswith("ISA") and len(text) > 105 else "~"
-        lines = [s.strip() for s in text.split(terminator) if s.strip()]
-        shown = "\n".join(lines[:500]) + ("\n…" if len(lines) > 500 else "")
-        return format_html("<pre style='max-height:30em;overflow:auto'>{}</pre>", shown)
+        if obj.content_size > SHOWN_BYTES:
+            return _too_large(obj)
+        lines = _segment_lines(obj)
+        shown = "\n".join(lines[:SEGMENTS_PER_PAGE])
+        more = ""
+        if len(lines) > SEGMENTS_PER_PAGE:
+            url = reverse("admin:fulfillment_interchange_segments", args=[obj.pk])
+            more = format_html(
+                '<p>{} of {} segments shown; <a href="{}?page=2">next page</a></p>',
+                SEGMENTS_PER_PAGE,
+                len(lines),
+                url,
+            )
+        return format_html("<pre style='max-height:30em;overflow:auto'>{}</pre>{}", shown, more)
 
     @admin.display(description="sets")
     def set_summary(self, obj):
@@ -203,61 +259,58 @@ class InterchangeAdmin(admin.ModelAdmin):
     def transaction_link(self, obj):
         if obj.transaction_id is None:
             return "-"
-        url = reverse("admin:audit_synctransaction_change", args=[obj.transaction_id])
-        return format_html(
-            '<a href="{}">#{} {}</a>', url, obj.transaction_id, obj.transaction.state
-        )
+        return transaction_link(obj.transaction_id, obj.transaction.state)
 
     @admin.action(
         description="Replay failed files (after fixing the cause)", permissions=["replay"]
     )
     def replay_files(self, request, queryset):
-        done, skipped = 0, []
-        for interchange in queryset.exclude(transaction=None).order_by("pk"):
-            try:
-                replay_transaction(
-                    interchange.transaction_id,
-                    actor=request.user,
-                    reason=f"replay of {interchange.file_name}",
-                )
-                done += 1
-            except InvalidTransition:
-                skipped.append(interchange.file_name)
-        self.message_user(request, f"{done} file(s) queued for replay", messages.SUCCESS)
-        if skipped:
-            self.message_user(
-                request, "not failed, skipped: " + ", ".join(skipped), messages.WARNING
+        retry_in_admin(
+            self,
+            request,
+            [
+                (interchange.transaction_id, interchange.file_name)
+                for interchange in queryset.exclude(transaction=None).order_by("pk")
+            ],
+            reason="replay of {label}",
+            noun="file(s)",
+        )
+
+
+def _too_large(obj) -> str:
+    url = reverse("admin:fulfillment_interchange_download", args=[obj.pk])
+    return format_html(
+        '{} bytes: too large to show here; <a href="{}">download the file</a>',
+        obj.content_size,
+        url,
+    )
+
+
+def _segment_lines(obj) -> list[str]:
+    """The file's segments, one per line, split by its own delimiters (read from its ISA).
+
+    A file whose envelope cannot be read is shown as its first bytes, as they are.
+    """
+    text = decode(bytes(obj.content))
+    try:
+        return [
+            line
+            for interchange in split_interchanges(text)
+            for line in (
+                interchange.delimiters.element.join(interchange.isa),
+                *interchange.segments,
             )
+        ]
+    except EnvelopeError as error:
+        return [f"(unreadable: {error})", text[: 64 * 1024]]
 
 
 def _describe(result) -> str:
     """One line an operator can read for a parsed set (or why it was rejected)."""
-    document = result.document
     if result.error is not None:
         return f"rejected: {result.error}"
-    if isinstance(document, ShippingAdvice):
-        return (
-            f"945: depositor order {document.depositor_order_number}, shipment "
-            f"{document.shipment_id or '-'}, {len(document.lines)} line(s), "
-            f"shipped {document.shipped_on}"
-        )
-    if isinstance(document, ShippingOrderDocument):
-        return (
-            f"940: depositor order {document.depositor_order_number}, PO "
-            f"{document.purchase_order_number or '-'}, {len(document.lines)} line(s)"
-        )
-    if isinstance(document, InventoryAdvice):
-        return (
-            f"846: report {document.report_number} of {document.reported_on}, "
-            f"{len(document.items)} item(s)"
-        )
-    if isinstance(document, FunctionalAck):
-        return (
-            f"997: group {document.group_control_number} ({document.functional_id}) "
-            f"{document.status}, {document.sets_accepted}/{document.sets_included} "
-            "set(s) accepted"
-        )
-    return "read"
+    declared = X12_FILES.get(result.transaction_set.code)
+    return declared.describe(result.document) if declared else "read"
 
 
 @admin.register(ShippingOrder)

@@ -31,3 +31,14 @@ class ShippingOrderStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected by warehouse"
     PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
     SHIPPED = "shipped", "Shipped"
+
+
+# Transaction kinds this app owns; each is declared with its handler in services.
+EDI_940_OUT = "edi.940.out"
+EDI_997_OUT = "edi.997.out"
+EDI_945_IN = "edi.945.in"
+EDI_846_IN = "edi.846.in"
+EDI_997_IN = "edi.997.in"
+EDI_FILE_IN = "edi.file.in"
+EDI_997_OVERDUE = "edi.997.overdue"
+EDI_POLL = "edi.inbound.poll"

@@ -1,7 +1,10 @@
 """3PL fulfilment: warehouse settings, EDI interchanges, shipping orders, shipments, stock."""
 
+from datetime import timedelta
+
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from syncplatform.core.fields import EncryptedTextField
 from syncplatform.core.models import TimeStampedModel
@@ -136,6 +139,72 @@ class Interchange(TimeStampedModel):
     def __str__(self):
         return f"{self.direction} {self.file_name}"
 
+    # --- queries -------------------------------------------------------------
+    def is_acknowledged(self, group_control_number: str | None = None) -> bool:
+        """Whether we already queued a 997 for this received file (or one of its groups)."""
+        ours = Interchange.objects.filter(acknowledges=self)
+        if group_control_number is not None:
+            ours = ours.filter(acknowledged_group=group_control_number)
+        return ours.exists()
+
+    # --- transitions ---------------------------------------------------------
+    def mark_applied(self, parsed) -> None:
+        """A received file was read: record its control numbers and set types."""
+        self.isa_control_number = parsed[0].control_number if parsed else ""
+        sets = [s for i in parsed for g in i.groups for s in g.transaction_sets]
+        self.group_control_numbers = [g.control_number for i in parsed for g in i.groups]
+        self.set_control_numbers = [s.control_number for s in sets]
+        self.set_types = [s.code for s in sets]
+        self.state = InterchangeState.APPLIED
+        self.save()
+
+    def mark_failed(self) -> None:
+        self.state = InterchangeState.FAILED
+        self.save(update_fields=["state", "updated_at"])
+
+    def mark_disposed(self) -> None:
+        """The remote copy of a received file was moved to archive or error."""
+        self.remote_disposed_at = timezone.now()
+        Interchange.objects.filter(pk=self.pk).update(remote_disposed_at=self.remote_disposed_at)
+
+    def mark_sent(self, ack_due_minutes: int) -> None:
+        """An outbound file reached the warehouse; its shipping orders are sent with it."""
+        self.state = InterchangeState.SENT
+        if self.ack_state == AckState.PENDING:
+            self.ack_due_by = timezone.now() + timedelta(minutes=ack_due_minutes)
+        self.save(update_fields=["state", "ack_due_by", "updated_at"])
+        self.shipping_orders.mark_sent()
+
+    def mark_acknowledged(self, ack_state: str, by: "Interchange") -> None:
+        self.ack_state = ack_state
+        self.acknowledged_by = by
+        self.save(update_fields=["ack_state", "acknowledged_by", "updated_at"])
+
+    def mark_overdue(self) -> bool:
+        """Awaiting a 997 past its due time: now overdue. False if it moved on meanwhile."""
+        moved = Interchange.objects.filter(pk=self.pk, ack_state=AckState.PENDING).update(
+            ack_state=AckState.OVERDUE, updated_at=timezone.now()
+        )
+        if moved:
+            self.ack_state = AckState.OVERDUE
+        return bool(moved)
+
+
+class ShippingOrderQuerySet(models.QuerySet):
+    """Status transitions of many shipping orders at once (a 940 batch is 10,000 of them)."""
+
+    def waiting(self):
+        return self.filter(status__in=(ShippingOrderStatus.PENDING, ShippingOrderStatus.SENT))
+
+    def mark_sent(self) -> int:
+        return self.filter(status=ShippingOrderStatus.PENDING).update(
+            status=ShippingOrderStatus.SENT, updated_at=timezone.now()
+        )
+
+    def mark_acknowledged(self, *, is_accepted: bool) -> int:
+        status = ShippingOrderStatus.ACCEPTED if is_accepted else ShippingOrderStatus.REJECTED
+        return self.waiting().update(status=status, updated_at=timezone.now())
+
 
 class ShippingOrder(TimeStampedModel):
     """An order sent to a warehouse as one 940 transaction set.
@@ -156,8 +225,16 @@ class ShippingOrder(TimeStampedModel):
         max_length=20, choices=ShippingOrderStatus.choices, default=ShippingOrderStatus.PENDING
     )
 
+    objects = ShippingOrderQuerySet.as_manager()
+
     def __str__(self):
         return f"940 for {self.order}"
+
+    def mark_shipped(self, *, is_complete: bool) -> None:
+        self.status = (
+            ShippingOrderStatus.SHIPPED if is_complete else ShippingOrderStatus.PARTIALLY_SHIPPED
+        )
+        self.save(update_fields=["status", "updated_at"])
 
     @property
     def warehouse(self):

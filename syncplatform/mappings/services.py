@@ -156,3 +156,23 @@ def _select(model, columns: str, condition: str, values: list) -> tuple[str, lis
 
 def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(['%s'] * len(values))})"
+
+
+def materials_of_skus(channel_id: int, skus: list[str]) -> dict[str, str]:
+    """The ERP material of each of a channel's SKUs that has a mapping (SKU -> material)."""
+    return dict(
+        SkuMapping.objects.filter(channel_id=channel_id, channel_sku__in=skus).values_list(
+            "channel_sku", "erp_material"
+        )
+    )
+
+
+def channel_skus_of_materials(materials: set[str]) -> dict[str, list[str]]:
+    """Every channel SKU mapped to each material, as ``channel code:SKU`` (material -> SKUs)."""
+    skus: dict[str, list[str]] = {}
+    mapped = SkuMapping.objects.filter(erp_material__in=materials).values_list(
+        "erp_material", "channel__code", "channel_sku"
+    )
+    for material, channel_code, sku in mapped:
+        skus.setdefault(material, []).append(f"{channel_code}:{sku}")
+    return skus

@@ -1,12 +1,10 @@
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
-from django.urls import reverse
-from django.utils.html import format_html
 
-from syncplatform.audit.choices import TransactionKind
+from syncplatform.audit.admin import SubjectTransactionsMixin, transaction_link
 from syncplatform.audit.models import SyncTransaction
 
-from .models import Order, OrderLine
+from .models import ERP_ORDER_POST, Order, OrderLine
 
 
 class OrderLineInline(admin.TabularInline):
@@ -29,7 +27,7 @@ class OrderLineInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
     """Orders are read-only here: they change through their transactions."""
 
     list_display = (
@@ -56,7 +54,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ("channel",)
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Order._meta.fields] + ["transaction_link"]
+        return [f.name for f in Order._meta.fields] + ["transaction_link", "transactions"]
 
     def has_add_permission(self, request):
         return False
@@ -67,7 +65,7 @@ class OrderAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # One query for the whole page: the posting transaction's id and state.
         posting = SyncTransaction.objects.filter(
-            kind=TransactionKind.ERP_ORDER_POST, subject_id=OuterRef("pk")
+            kind=ERP_ORDER_POST, subject_id=OuterRef("pk")
         ).order_by("pk")
         return (
             super()
@@ -80,7 +78,4 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="ERP posting")
     def transaction_link(self, order):
-        if order.posting_id is None:
-            return "-"
-        url = reverse("admin:audit_synctransaction_change", args=[order.posting_id])
-        return format_html('<a href="{}">#{} {}</a>', url, order.posting_id, order.posting_state)
+        return transaction_link(order.posting_id, order.posting_state)

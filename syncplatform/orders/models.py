@@ -1,10 +1,12 @@
 """The canonical order: what every channel's payload becomes."""
 
+import re
+
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from syncplatform.audit.choices import TransactionKind, TransactionState
+from syncplatform.audit.choices import TransactionState
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.core.models import TimeStampedModel
 from syncplatform.partners.choices import PartnerKind
@@ -12,6 +14,21 @@ from syncplatform.partners.choices import PartnerKind
 from .choices import OrderStatus
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# The kind that posts an order to the ERP; declared with its handler (services).
+ERP_ORDER_POST = "erp.order.post"
+# Our stable external reference for an order, in the ERP and in warehouse files
+# (<= 35 characters, never reused): "SP-" and the order id in 10 digits.
+ERP_REFERENCE_PATTERN = r"SP-(\d{10})"
+
+
+def erp_reference_of(order_id: int) -> str:
+    return f"SP-{order_id:010d}"
+
+
+def order_id_of_reference(reference: str) -> int | None:
+    """The order id in one of our references, or None when it is not one."""
+    match = re.fullmatch(ERP_REFERENCE_PATTERN, reference)
+    return int(match.group(1)) if match else None
 
 
 class Order(TimeStampedModel):
@@ -78,17 +95,14 @@ class Order(TimeStampedModel):
 
     @property
     def erp_reference(self) -> str:
-        """Our stable external reference in the ERP (<= 35 chars, never reused)."""
-        return f"SP-{self.pk:010d}"
+        """Our stable external reference in the ERP (see ``erp_reference_of``)."""
+        return erp_reference_of(self.pk)
 
     @cached_property
     def erp_transaction(self) -> SyncTransaction | None:
-        """The transaction posting this order to the ERP (it points here by ``subject_id``)."""
-        return (
-            SyncTransaction.objects.filter(kind=TransactionKind.ERP_ORDER_POST, subject_id=self.pk)
-            .order_by("pk")
-            .first()
-        )
+        """The transaction posting this order to the ERP (the first one about it)."""
+        postings = SyncTransaction.objects.about(self).filter(kind=ERP_ORDER_POST)
+        return postings.order_by("pk").first()
 
     @property
     def public_status(self) -> str:
@@ -102,11 +116,22 @@ class Order(TimeStampedModel):
             return OrderStatus.FAILED
         return self.status
 
+    # --- transitions ---------------------------------------------------------
     def mark_posted(self, erp_document_number: str) -> None:
         self.erp_document_number = erp_document_number
         self.posted_at = timezone.now()
         self.status = OrderStatus.POSTED
         self.save(update_fields=["erp_document_number", "posted_at", "status", "updated_at"])
+
+    def mark_shipped(self, lines: list["OrderLine"]) -> None:
+        """After a shipment: ``shipped`` once every line is complete, else partially."""
+        complete = all(line.quantity_shipped >= line.quantity for line in lines)
+        self.status = OrderStatus.SHIPPED if complete else OrderStatus.PARTIALLY_SHIPPED
+        self.save(update_fields=["status", "updated_at"])
+
+    @property
+    def is_shipped(self) -> bool:
+        return self.status == OrderStatus.SHIPPED
 
 
 class OrderLine(models.Model):
@@ -129,3 +154,7 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.order} line {self.line_number}"
+
+    def add_shipped(self, quantity: int) -> None:
+        self.quantity_shipped += quantity
+        self.save(update_fields=["quantity_shipped"])

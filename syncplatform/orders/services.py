@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from connectors.erp.models import Address, SalesOrder, SalesOrderItem
 from connectors.errors import ConfigError
-from syncplatform.audit.choices import TransactionKind
 from syncplatform.audit.models import SyncTransaction
+from syncplatform.audit.registry import Lane, RetryDefaults, transaction_kind
 from syncplatform.audit.runner import Outcome
 from syncplatform.audit.services import open_transaction
 from syncplatform.core.problems import Problem
@@ -21,7 +21,8 @@ from syncplatform.partners.models import ChannelConfig, Partner
 from syncplatform.partners.services import erp_client_for
 
 from .choices import OrderStatus
-from .models import Order, OrderLine
+from .models import ERP_ORDER_POST, Order, OrderLine
+from .models import order_id_of_reference as order_id_of_reference  # for other apps
 
 logger = logging.getLogger(__name__)
 
@@ -139,17 +140,25 @@ def _store_new_order(request, canonical, body_sha256) -> IntakeResult:
         )
         OrderLine.objects.bulk_create(OrderLine(order=order, **line) for line in canonical["lines"])
         open_transaction(
-            kind=TransactionKind.ERP_ORDER_POST,
+            kind=ERP_ORDER_POST,
             partner=request.channel,
             business_key=order.channel_order_number,
             correlation_id=request.correlation_id,
             idempotency_key=request.idempotency_key,
-            subject_id=order.pk,
+            subject=order,
             message=f"order {order.channel_order_number} received from {request.channel.code}",
         )
     return IntakeResult(order, 202, first_response_body(order))
 
 
+@transaction_kind(
+    ERP_ORDER_POST,
+    description="ERP sales order posting",
+    lane=Lane.REALTIME,
+    subject="orders.Order",
+    # ERP outages are usually minutes: give up after about 2 hours and let a person look.
+    retry=RetryDefaults(10, (5, 15, 30, 60, 120, 300, 600, 1200, 1800)),
+)
 def post_order_to_erp(tx: SyncTransaction) -> Outcome:
     """Translate the order's codes and create the sales order in the ERP.
 
@@ -247,3 +256,16 @@ def build_sales_order(order: Order) -> SalesOrder:
             for line in lines
         ),
     )
+
+
+def record_shipment(order: Order, shipped: list[tuple[OrderLine, int]]) -> bool:
+    """Add what a warehouse shipped to the order's lines; True when the order is complete.
+
+    Runs inside the caller's database transaction (the 945's); the order moves
+    to ``shipped`` or ``partially_shipped``. Callers make it idempotent per
+    shipment (fulfillment records each 945 set once).
+    """
+    for line, quantity in shipped:
+        line.add_shipped(quantity)
+    order.mark_shipped(list(order.lines.all()))
+    return order.is_shipped

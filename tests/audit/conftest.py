@@ -11,13 +11,13 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from syncplatform.audit.choices import TransactionKind
 from syncplatform.audit.models import RetryPolicy, SyncTransaction
 from syncplatform.audit.services import open_transaction
+from syncplatform.orders.models import ERP_ORDER_POST
 from syncplatform.partners.choices import PartnerKind
 from syncplatform.partners.models import Partner
 
-POST_TASK = "syncplatform.orders.tasks.post_order_task"
+POST_TASK = "syncplatform.audit.tasks.run_transaction_task"
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +36,7 @@ def new_transaction(channel):
 
     def create(business_key: str = "WEB-1") -> SyncTransaction:
         return open_transaction(
-            kind=TransactionKind.ERP_ORDER_POST,
+            kind=ERP_ORDER_POST,
             partner=channel,
             business_key=business_key,
             correlation_id=uuid.uuid4().hex,
@@ -76,7 +76,7 @@ def retry_policy(db):
 
     def set_policy(max_attempts: int = 3, delays: list | None = None) -> RetryPolicy:
         policy, _ = RetryPolicy.objects.update_or_create(
-            kind=TransactionKind.ERP_ORDER_POST,
+            kind=ERP_ORDER_POST,
             defaults={
                 "max_attempts": max_attempts,
                 "delays_seconds": delays or [7, 40],

@@ -10,7 +10,7 @@ from syncplatform.audit.services import replay_transaction, resolve_transaction
 
 pytestmark = pytest.mark.django_db
 
-POST_TASK = "syncplatform.orders.tasks.post_order_task"
+POST_TASK = "syncplatform.audit.tasks.run_transaction_task"
 CHANGELIST = reverse("admin:audit_synctransaction_changelist")
 
 

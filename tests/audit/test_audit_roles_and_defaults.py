@@ -3,13 +3,15 @@
 Plain ``db`` tests on purpose: a transactional test flushes migration data.
 """
 
+import json
+
 import pytest
 from django.contrib.auth.models import Group
 from django_celery_beat.models import PeriodicTask
 
-from syncplatform.audit.choices import TransactionKind
 from syncplatform.audit.models import RetryPolicy
 from syncplatform.celery import app as celery_app
+from syncplatform.orders.models import ERP_ORDER_POST
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +76,7 @@ def test_the_operate_permission_is_declared_on_the_transaction_model(django_user
 
 
 def test_default_retry_policy_for_erp_postings_is_installed():
-    policy = RetryPolicy.objects.get(kind=TransactionKind.ERP_ORDER_POST)
+    policy = RetryPolicy.objects.get(kind=ERP_ORDER_POST)
     assert (policy.max_attempts, policy.delays_seconds, policy.jitter_ratio) == (
         10,
         [5, 15, 30, 60, 120, 300, 600, 1200, 1800],
@@ -85,7 +87,10 @@ def test_default_retry_policy_for_erp_postings_is_installed():
 
 def test_the_sweeper_runs_every_five_seconds_on_the_realtime_queue():
     task = PeriodicTask.objects.get(name="sweep due transactions")
-    assert task.task == "syncplatform.audit.tasks.sweep_due_transactions_task"
+    assert (task.task, json.loads(task.args)) == (
+        "syncplatform.audit.tasks.run_scheduled_job_task",
+        ["audit.sweep"],
+    )
     assert task.task in celery_app.tasks
     assert (task.interval.every, task.interval.period) == (5, "seconds")
     assert task.queue == "realtime"

@@ -198,7 +198,7 @@ def test_given_replayed_after_exhaustion_then_the_retry_budget_starts_again(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_given_no_policy_row_then_the_built_in_default_applies(new_transaction):
+def test_given_no_policy_row_then_the_kinds_declared_default_applies(new_transaction):
     RetryPolicy.objects.all().delete()
     tx = new_transaction("WEB-D")
     before = timezone.now()
@@ -206,9 +206,9 @@ def test_given_no_policy_row_then_the_built_in_default_applies(new_transaction):
     run_transaction(tx.pk, raising(TransientError("down")))
 
     stored = SyncTransaction.objects.get(pk=tx.pk)
-    # Built-in default: 5 attempts, first delay 30 s with ±20 % jitter.
-    assert before + timedelta(seconds=24) <= stored.next_attempt_at
-    assert stored.next_attempt_at <= timezone.now() + timedelta(seconds=36)
+    # erp.order.post declares 10 attempts, the first delay 5 s with ±20 % jitter.
+    assert before + timedelta(seconds=4) <= stored.next_attempt_at
+    assert stored.next_attempt_at <= timezone.now() + timedelta(seconds=6)
 
 
 # --- failures that need a person ---------------------------------------------------------

@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.audit.services import sweep_due_transactions
-from syncplatform.audit.tasks import sweep_due_transactions_task
+from syncplatform.audit.tasks import run_scheduled_job_task
 
 pytestmark = pytest.mark.django_db
 
-POST_TASK = "syncplatform.orders.tasks.post_order_task"
+POST_TASK = "syncplatform.audit.tasks.run_transaction_task"
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def test_the_beat_task_runs_the_sweep(
     make_due(tx)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert sweep_due_transactions_task.run() == 1
+        run_scheduled_job_task.run("audit.sweep")
 
     assert published == [(POST_TASK, [tx.pk])]
 

@@ -21,10 +21,16 @@ from connectors.edi.w940 import read_940
 from connectors.edi.w945 import ShippingAdvice, ShippingAdviceLine, write_945
 from connectors.edi.writer import EdiIdentity, Envelope
 from connectors.errors import TransientError
-from syncplatform.audit.choices import TransactionKind, TransactionState
+from syncplatform.audit.choices import TransactionState
 from syncplatform.audit.models import RetryPolicy, SyncTransaction
 from syncplatform.audit.services import sweep_due_transactions
-from syncplatform.fulfillment.choices import AckState, Direction, ShippingOrderStatus
+from syncplatform.fulfillment.choices import (
+    EDI_940_OUT,
+    EDI_997_OVERDUE,
+    AckState,
+    Direction,
+    ShippingOrderStatus,
+)
 from syncplatform.fulfillment.models import Interchange, Shipment, StockPosition, WarehouseConfig
 from syncplatform.fulfillment.services import (
     flag_overdue_acknowledgments,
@@ -70,7 +76,7 @@ def warehouse(demo_channel):
         ack_due_minutes=30,
     )
     RetryPolicy.objects.update_or_create(
-        kind=TransactionKind.EDI_940_OUT,
+        kind=EDI_940_OUT,
         defaults={"max_attempts": 30, "delays_seconds": [1], "jitter_ratio": 0.0},
     )
     return partner
@@ -347,7 +353,7 @@ def test_997_marks_our_940_accepted_and_a_missing_997_becomes_a_failed_transacti
     assert flag_overdue_acknowledgments() == 0
     second.refresh_from_db()
     assert second.ack_state == AckState.OVERDUE
-    overdue = SyncTransaction.objects.get(kind=TransactionKind.EDI_997_OVERDUE)
+    overdue = SyncTransaction.objects.get(kind=EDI_997_OVERDUE)
     assert overdue.state == TransactionState.FAILED
     assert second.file_name in overdue.last_error_message
 

@@ -72,7 +72,7 @@ def test_worker_killed_while_posting_then_a_new_worker_posts_exactly_once(
         timeout=30,
         what="the first attempt to start",
     )
-    doomed.wait_log("Task syncplatform.orders.tasks.post_order_task", timeout=10)
+    doomed.wait_log("Task syncplatform.audit.tasks.run_transaction_task", timeout=10)
     doomed.kill()
     erp.configure(latency_ms=0)
 

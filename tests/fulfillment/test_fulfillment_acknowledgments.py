@@ -4,11 +4,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from syncplatform.audit.choices import TransactionKind, TransactionState
+from syncplatform.audit.choices import TransactionState
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.audit.runner import run_transaction
 from syncplatform.audit.services import replay_transaction
-from syncplatform.fulfillment.choices import AckState, InterchangeState
+from syncplatform.fulfillment.choices import EDI_997_OVERDUE, AckState, InterchangeState
 from syncplatform.fulfillment.models import Interchange
 from syncplatform.fulfillment.services import (
     check_acknowledgment,
@@ -18,7 +18,7 @@ from syncplatform.fulfillment.services import (
 )
 from tests.fulfillment.fulfillment_files import file_997
 
-CHECK_TASK = "syncplatform.fulfillment.tasks.check_acknowledgment_task"
+CHECK_TASK = "syncplatform.audit.tasks.run_transaction_task"
 
 
 def sent_940(posted_order, config, number: str, *, ack_state=AckState.PENDING, due_in=None):
@@ -35,7 +35,7 @@ def sent_940(posted_order, config, number: str, *, ack_state=AckState.PENDING, d
 
 
 def overdue_transactions():
-    return list(SyncTransaction.objects.filter(kind=TransactionKind.EDI_997_OVERDUE))
+    return list(SyncTransaction.objects.filter(kind=EDI_997_OVERDUE))
 
 
 def test_given_sent_files_when_flagging_then_only_pending_past_due_is_flagged_and_only_once(

@@ -10,7 +10,7 @@ from syncplatform.fulfillment.models import Interchange, WarehouseConfig
 from syncplatform.fulfillment.services import receive_file
 from tests.fulfillment.fulfillment_files import file_945, shipping_advice
 
-APPLY_TASK = "syncplatform.fulfillment.tasks.apply_inbound_file_task"
+APPLY_TASK = "syncplatform.audit.tasks.run_transaction_task"
 SFTP_PASSWORD = "sftp-clear-pass-8c1e"
 PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAA-clear-key-body\n"
 
@@ -130,8 +130,8 @@ def test_given_failed_and_applied_files_when_replaying_then_failed_replayed_othe
     assert response.status_code == 200
     messages = [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
     assert messages == [
-        ("success", "1 file(s) queued for replay"),
-        ("warning", "not failed, skipped: 945_a.edi"),
+        ("success", "1 file(s) sent for retry"),
+        ("warning", "skipped, not failed: 945_a.edi"),
     ]
     failed.transaction.refresh_from_db()
     assert failed.transaction.state == TransactionState.RECEIVED

@@ -6,8 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from syncplatform.audit.choices import TransactionKind, TransactionState
+from syncplatform.audit.choices import TransactionState
 from syncplatform.fulfillment.choices import (
+    EDI_846_IN,
+    EDI_997_IN,
     AckState,
     Direction,
     InterchangeState,
@@ -46,7 +48,7 @@ def test_given_an_846_when_received_then_stock_positions_carry_quantities_and_ch
     )
 
     tx = interchange.transaction
-    assert (tx.kind, tx.state) == (TransactionKind.EDI_846_IN, TransactionState.SUCCEEDED)
+    assert (tx.kind, tx.state) == (EDI_846_IN, TransactionState.SUCCEEDED)
     assert tx.events.last().message == "846_1.edi: applied 1 x 846"
     mapped = StockPosition.objects.get(material="MAT-100200")
     assert mapped.warehouse == config.partner
@@ -117,7 +119,7 @@ def test_given_our_940_when_its_997_arrives_then_interchange_and_shipping_orders
     received = receive_file(config, "997_in.edi", file_997("1", 901, status, set_statuses))
 
     tx = received.transaction
-    assert (tx.kind, tx.state) == (TransactionKind.EDI_997_IN, TransactionState.SUCCEEDED)
+    assert (tx.kind, tx.state) == (EDI_997_IN, TransactionState.SUCCEEDED)
     assert (received.state, received.set_types) == (InterchangeState.APPLIED, ["997"])
     ours.refresh_from_db()
     assert (ours.ack_state, ours.acknowledged_by) == (ack_state, received)

@@ -6,10 +6,12 @@ from django.utils import timezone
 
 from connectors.edi.ack997 import SetAck, read_997
 from connectors.edi.envelope import read_interchanges
-from syncplatform.audit.choices import EventKind, TransactionKind, TransactionState
+from syncplatform.audit.choices import EventKind, TransactionState
 from syncplatform.audit.runner import run_transaction
 from syncplatform.audit.services import replay_transaction
 from syncplatform.fulfillment.choices import (
+    EDI_945_IN,
+    EDI_997_OUT,
     AckState,
     Direction,
     InterchangeState,
@@ -61,7 +63,7 @@ def test_given_a_sent_order_when_its_945_arrives_then_the_shipment_is_recorded_a
     )
     assert interchange.set_types == ["945"]
     tx = interchange.transaction
-    assert (tx.kind, tx.state) == (TransactionKind.EDI_945_IN, TransactionState.SUCCEEDED)
+    assert (tx.kind, tx.state) == (EDI_945_IN, TransactionState.SUCCEEDED)
     assert tx.events.last().message == "945_a.edi: applied 1 x 945"
     shipment = Shipment.objects.get()
     assert (shipment.shipping_order, shipment.interchange) == (order.shipping_order, interchange)
@@ -81,7 +83,7 @@ def test_given_a_sent_order_when_its_945_arrives_then_the_shipment_is_recorded_a
     assert (ack_out.acknowledged_group, ack_out.isa_control_number) == ("501", "000000002")
     assert (ack_out.file_name, ack_out.set_types) == ("997_000000002.edi", ["997"])
     assert ack_out.ack_state == AckState.NOT_EXPECTED
-    assert ack_out.transaction.kind == TransactionKind.EDI_997_OUT
+    assert ack_out.transaction.kind == EDI_997_OUT
     ack = the_997(ack_out)
     assert (ack.functional_id, ack.group_control_number, ack.status) == ("SW", "501", "A")
     assert ack.set_acks == (SetAck("945", "0001", "A"),)
@@ -191,7 +193,7 @@ def test_given_a_945_for_an_order_not_sent_when_received_then_unmatched_until_fi
 
     tx = interchange.transaction
     assert (tx.kind, tx.state, tx.last_error_code) == (
-        TransactionKind.EDI_945_IN,
+        EDI_945_IN,
         TransactionState.FAILED,
         "edi_unmatched",
     )

@@ -4,10 +4,10 @@ import pytest
 
 from connectors.edi.ack997 import SetAck, read_997
 from connectors.edi.envelope import read_interchanges
-from syncplatform.audit.choices import TransactionKind, TransactionState
+from syncplatform.audit.choices import TransactionState
 from syncplatform.audit.runner import run_transaction
 from syncplatform.audit.services import replay_transaction
-from syncplatform.fulfillment.choices import InterchangeState
+from syncplatform.fulfillment.choices import EDI_945_IN, EDI_FILE_IN, InterchangeState
 from syncplatform.fulfillment.models import Interchange, Shipment
 from syncplatform.fulfillment.services import apply_inbound_file, receive_file
 from syncplatform.orders.choices import OrderStatus
@@ -40,7 +40,7 @@ def test_given_a_wrong_se01_when_received_then_failed_naming_it_and_the_group_is
 
     tx = interchange.transaction
     assert (tx.kind, tx.state, tx.last_error_code) == (
-        TransactionKind.EDI_945_IN,
+        EDI_945_IN,
         TransactionState.FAILED,
         "edi_envelope",
     )
@@ -119,7 +119,7 @@ def test_given_garbage_bytes_when_received_then_failed_naming_the_file_and_no_99
 
     tx = interchange.transaction
     assert (tx.kind, tx.state, tx.last_error_code) == (
-        TransactionKind.EDI_FILE_IN,
+        EDI_FILE_IN,
         TransactionState.FAILED,
         "edi_envelope",
     )

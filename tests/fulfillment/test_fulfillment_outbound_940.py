@@ -11,9 +11,10 @@ from connectors.edi.shipping import CarrierRouting, Party, Reference
 from connectors.edi.w940 import ShippingOrder as ShippingOrderDocument
 from connectors.edi.w940 import ShippingOrderLine, read_940
 from connectors.errors import ConfigError
-from syncplatform.audit.choices import TransactionKind, TransactionState
+from syncplatform.audit.choices import TransactionState
 from syncplatform.core.errors import NeedsPerson
 from syncplatform.fulfillment.choices import (
+    EDI_940_OUT,
     AckState,
     Direction,
     InterchangeState,
@@ -25,7 +26,7 @@ from syncplatform.mappings.models import SkuMapping
 from syncplatform.orders.models import Order
 from tests.fulfillment.fulfillment_files import order_line, segments_of
 
-UPLOAD_TASK = "syncplatform.fulfillment.tasks.upload_interchange_task"
+UPLOAD_TASK = "syncplatform.audit.tasks.run_transaction_task"
 
 
 def sent_documents(interchange: Interchange) -> list[ShippingOrderDocument]:
@@ -145,7 +146,7 @@ def test_when_sending_then_the_interchange_shipping_order_and_upload_job_are_sto
     assert shipping_order.status == ShippingOrderStatus.PENDING
     tx = interchange.transaction
     assert (tx.kind, tx.state, tx.subject_id) == (
-        TransactionKind.EDI_940_OUT,
+        EDI_940_OUT,
         TransactionState.RECEIVED,
         interchange.pk,
     )

@@ -1,10 +1,10 @@
 """A poll that cannot take files ends visible: one failed transaction, retried by a person."""
 
-from syncplatform.audit.choices import TransactionKind, TransactionState
+from syncplatform.audit.choices import TransactionState
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.audit.runner import run_transaction
 from syncplatform.audit.services import replay_transaction
-from syncplatform.fulfillment.choices import Direction
+from syncplatform.fulfillment.choices import EDI_POLL, Direction
 from syncplatform.fulfillment.models import Interchange
 from syncplatform.fulfillment.services import poll_warehouse, retry_poll
 from tests.fulfillment.fulfillment_files import file_945, shipping_advice
@@ -21,7 +21,7 @@ def test_given_a_changed_host_key_when_polled_twice_then_one_failed_poll_and_no_
     assert poll_warehouse(sftp_config.partner_id) == 0
     assert poll_warehouse(sftp_config.partner_id) == 0
 
-    [failed] = SyncTransaction.objects.filter(kind=TransactionKind.EDI_POLL)
+    [failed] = SyncTransaction.objects.filter(kind=EDI_POLL)
     assert (failed.state, failed.last_error_code) == (TransactionState.FAILED, "host_key_mismatch")
     assert failed.business_key == "demo-3pl inbound"
     assert not Interchange.objects.filter(direction=Direction.INBOUND).exists()

@@ -6,12 +6,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+from syncplatform.audit.dispatch import RUN_SCHEDULED_JOB_TASK as JOB_TASK
 from syncplatform.celery import app as celery_app
-from syncplatform.fulfillment import tasks
-
-SEND_TASK = "syncplatform.fulfillment.tasks.send_shipping_orders_task"
-POLL_TASK = "syncplatform.fulfillment.tasks.poll_warehouse_task"
-FLAG_TASK = "syncplatform.fulfillment.tasks.flag_overdue_acknowledgments_task"
 
 
 def schedule(task: PeriodicTask) -> tuple:
@@ -30,14 +26,15 @@ def test_given_a_config_saved_in_the_admin_then_its_send_and_poll_tasks_exist_an
 ):
     client.force_login(operator)
     url = reverse("admin:fulfillment_warehouseconfig_change", args=[config.pk])
+    pk = config.partner_id
 
     response = client.post(url, change_form_data(client.get(url)))
 
     assert response.status_code == 302, response.content[:2000]
     send = PeriodicTask.objects.get(name="send 940s to demo-3pl")
     poll = PeriodicTask.objects.get(name="poll demo-3pl inbound")
-    assert schedule(send) == (SEND_TASK, [config.partner_id], "batch", 300, "seconds", True)
-    assert schedule(poll) == (POLL_TASK, [config.partner_id], "batch", 60, "seconds", True)
+    assert schedule(send) == (JOB_TASK, ["edi.940.out", pk], "batch", 300, "seconds", True)
+    assert schedule(poll) == (JOB_TASK, ["edi.inbound.poll", pk], "batch", 60, "seconds", True)
 
     # operations slow the sends down and pause the poll; saving the config again keeps that
     send.interval, _ = IntervalSchedule.objects.get_or_create(every=900, period="seconds")
@@ -49,8 +46,8 @@ def test_given_a_config_saved_in_the_admin_then_its_send_and_poll_tasks_exist_an
     assert response.status_code == 302
     send.refresh_from_db()
     poll.refresh_from_db()
-    assert schedule(send) == (SEND_TASK, [config.partner_id], "batch", 900, "seconds", True)
-    assert schedule(poll) == (POLL_TASK, [config.partner_id], "batch", 60, "seconds", False)
+    assert schedule(send) == (JOB_TASK, ["edi.940.out", pk], "batch", 900, "seconds", True)
+    assert schedule(poll) == (JOB_TASK, ["edi.inbound.poll", pk], "batch", 60, "seconds", False)
     assert PeriodicTask.objects.filter(name__contains="demo-3pl").count() == 2
 
 
@@ -87,23 +84,21 @@ def test_given_a_new_config_added_in_the_admin_then_schedules_name_that_partner(
     )
 
     assert response.status_code == 302, response.content[:2000]
-    tasks_named = {t.name: json.loads(t.args) for t in PeriodicTask.objects.exclude(args="[]")}
-    assert tasks_named == {
-        "send 940s to east-3pl": [other_warehouse.pk],
-        "poll east-3pl inbound": [other_warehouse.pk],
+    per_partner = PeriodicTask.objects.filter(name__contains="3pl")
+    assert {t.name: json.loads(t.args) for t in per_partner} == {
+        "send 940s to east-3pl": ["edi.940.out", other_warehouse.pk],
+        "poll east-3pl inbound": ["edi.inbound.poll", other_warehouse.pk],
     }
 
 
-def test_migration_0002_scheduled_the_overdue_997_watch_on_the_batch_queue(db):
+def test_the_overdue_997_watch_is_scheduled_on_the_batch_queue(db):
     task = PeriodicTask.objects.get(name="flag overdue 997s")
 
-    assert schedule(task) == (FLAG_TASK, [], "batch", 60, "seconds", True)
+    assert schedule(task) == (JOB_TASK, ["edi.997.overdue"], "batch", 60, "seconds", True)
 
 
-def test_every_scheduled_fulfilment_task_name_is_a_registered_celery_task():
-    assert tasks.send_shipping_orders_task.name == SEND_TASK
-    for name in (SEND_TASK, POLL_TASK, FLAG_TASK):
-        assert name in celery_app.tasks
+def test_the_scheduled_job_task_is_a_registered_celery_task():
+    assert JOB_TASK in celery_app.tasks
 
 
 def test_migration_0002_gave_operations_and_finance_their_fulfilment_permissions(db):

@@ -1,6 +1,6 @@
 """The scheduled 940 job through the real sshd: built, then uploaded in the same job.
 
-``send_shipping_orders_task`` runs ``send_and_upload_shipping_orders``: the
+The scheduled 940 job (``edi.940.out``) runs ``send_and_upload_shipping_orders``: the
 SFTP session opens while the batch is built and the file is staged under its
 hidden temporary name while the batch commits; the upload is the upload
 transaction's first attempt, so its failures end on that transaction like any
@@ -17,6 +17,7 @@ from connectors.sftp import SftpClient
 from syncplatform.audit.choices import TransactionState
 from syncplatform.audit.runner import run_transaction
 from syncplatform.audit.services import replay_transaction, sweep_due_transactions
+from syncplatform.audit.tasks import run_scheduled_job_task
 from syncplatform.core.errors import NeedsPerson
 from syncplatform.fulfillment.choices import Direction, InterchangeState, ShippingOrderStatus
 from syncplatform.fulfillment.models import Interchange, ShippingOrder
@@ -25,7 +26,6 @@ from syncplatform.fulfillment.services import (
     send_shipping_orders,
     upload_interchange,
 )
-from syncplatform.fulfillment.tasks import send_shipping_orders_task
 from syncplatform.mappings.models import SkuMapping
 from tests.fulfillment.fulfillment_files import order_line
 from tests.support.sftp import pin_another_host_key
@@ -61,7 +61,7 @@ def test_given_posted_orders_when_the_scheduled_task_runs_then_the_940_is_on_the
     posted_order("WEB-JOB-2", lines=[order_line(1, "SOCKS-3PK", 3)])
 
     with django_capture_on_commit_callbacks(execute=True):
-        send_shipping_orders_task(sftp_config.partner_id)
+        run_scheduled_job_task("edi.940.out", sftp_config.partner_id)
 
     interchange = Interchange.objects.get(direction=Direction.OUTBOUND)
     assert sftp_folders.names("outbound") == ["940_000000001.edi"]
@@ -173,7 +173,7 @@ def test_given_a_job_that_dies_before_its_upload_then_the_sweeper_publishes_the_
     type(tx).objects.filter(pk=tx.pk).update(next_attempt_at=tx.created_at)  # its grace is over
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep_due_transactions() == 1
-    assert published == [("syncplatform.fulfillment.tasks.upload_interchange_task", [tx.pk])]
+    assert published == [("syncplatform.audit.tasks.run_transaction_task", [tx.pk])]
 
     assert run_transaction(tx.pk, upload_interchange).state == TransactionState.SUCCEEDED
     assert sftp_folders.names("outbound") == [interchange.file_name]
@@ -237,7 +237,7 @@ def test_given_sftp_settings_that_cannot_work_when_the_job_runs_then_the_upload_
         interchange = send_and_upload_shipping_orders(config.partner_id)
 
     tx = interchange.transaction
-    assert published == [("syncplatform.fulfillment.tasks.upload_interchange_task", [tx.pk])]
+    assert published == [("syncplatform.audit.tasks.run_transaction_task", [tx.pk])]
     tx = run_transaction(tx.pk, upload_interchange)
     assert (tx.state, tx.last_error_code) == (TransactionState.FAILED, "no_auth")
     assert statuses() == [ShippingOrderStatus.PENDING]

@@ -21,7 +21,7 @@ from syncplatform.partners.services import issue_api_key
 
 ORDERS_URL = "/api/v1/orders"
 WEBHOOK_SECRET = "shopify-test-secret"
-POST_ORDER_TASK = "syncplatform.orders.tasks.post_order_task"
+POST_ORDER_TASK = "syncplatform.audit.tasks.run_transaction_task"
 
 
 @pytest.fixture(autouse=True)

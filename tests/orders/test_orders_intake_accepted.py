@@ -6,14 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from syncplatform.audit.choices import EventKind, TransactionKind, TransactionState
+from syncplatform.audit.choices import EventKind, TransactionState
 from syncplatform.audit.models import SyncTransaction, TransactionEvent
-from syncplatform.orders.models import Order, OrderLine
+from syncplatform.orders.models import ERP_ORDER_POST, Order, OrderLine
 from tests.support.orders import canonical_order, with_lines
 
 pytestmark = pytest.mark.django_db
 
-POST_ORDER_TASK = "syncplatform.orders.tasks.post_order_task"
+POST_ORDER_TASK = "syncplatform.audit.tasks.run_transaction_task"
 CALLER_ID = "shop-trace-2026-11-23.0001"
 
 
@@ -96,7 +96,7 @@ def test_given_an_order_when_posted_then_one_received_transaction_with_its_event
     tx = SyncTransaction.objects.get()
     assert tx.subject_id == order.pk
     assert order.erp_transaction == tx
-    assert tx.kind == TransactionKind.ERP_ORDER_POST
+    assert tx.kind == ERP_ORDER_POST
     assert tx.partner_id == channel.pk
     assert tx.business_key == "WEB-100234"
     assert tx.correlation_id == CALLER_ID

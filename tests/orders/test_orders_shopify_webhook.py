@@ -154,7 +154,7 @@ def test_given_a_signed_webhook_when_delivered_then_202_and_the_order_is_stored(
         WEBHOOK_ID,
         order.pk,
     )
-    assert published == [("syncplatform.orders.tasks.post_order_task", [tx.pk])]
+    assert published == [("syncplatform.audit.tasks.run_transaction_task", [tx.pk])]
 
 
 def test_given_the_same_webhook_id_resent_then_replayed_and_one_order(deliver, counts):

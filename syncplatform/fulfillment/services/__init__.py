@@ -1,7 +1,8 @@
 """Fulfilment use cases (3PL warehouses over SFTP and X12)."""
 
+from .. import x12_documents
 from .acknowledgments import check_acknowledgment, flag_overdue_acknowledgments
-from .inbound import apply_inbound_file, poll_warehouse, receive_file, retry_poll
+from .inbound import X12_FILES, apply_inbound_file, poll_warehouse, receive_file, retry_poll
 from .outbound import (
     queue_997,
     send_and_upload_shipping_orders,
@@ -10,7 +11,11 @@ from .outbound import (
 )
 from .schedules import ensure_warehouse_schedules
 
+# Declares every X12 document type this app reads (one module each).
+x12_documents.load_all()
+
 __all__ = [
+    "X12_FILES",
     "apply_inbound_file",
     "check_acknowledgment",
     "ensure_warehouse_schedules",

@@ -3,14 +3,15 @@
 from django.db import transaction
 from django.utils import timezone
 
-from syncplatform.audit.choices import TransactionKind
 from syncplatform.audit.models import SyncTransaction
+from syncplatform.audit.registry import Lane, Schedule, transaction_kind
 from syncplatform.audit.runner import Outcome
 from syncplatform.audit.services import open_failed_transaction
 from syncplatform.core.errors import NeedsPerson
 
-from ..choices import AckState, Direction
+from ..choices import EDI_997_OVERDUE, AckState, Direction
 from ..models import Interchange
+from .outbound import FILE_RETRIES
 
 
 class AcknowledgmentMissing(NeedsPerson):
@@ -30,15 +31,13 @@ def flag_overdue_acknowledgments() -> int:
     )
     for interchange in overdue.select_related("partner").order_by("pk"):
         with transaction.atomic():
-            if not Interchange.objects.filter(pk=interchange.pk, ack_state=AckState.PENDING).update(
-                ack_state=AckState.OVERDUE
-            ):
+            if not interchange.mark_overdue():
                 continue
             open_failed_transaction(
-                kind=TransactionKind.EDI_997_OVERDUE,
+                kind=EDI_997_OVERDUE,
                 partner=interchange.partner,
                 business_key=interchange.file_name,
-                subject_id=interchange.pk,
+                subject=interchange,
                 code=AcknowledgmentMissing.code,
                 message=_overdue_message(interchange),
             )
@@ -54,6 +53,20 @@ def _overdue_message(interchange: Interchange) -> str:
     )
 
 
+@transaction_kind(
+    EDI_997_OVERDUE,
+    description="Expected 997 not received in time",
+    lane=Lane.BATCH,
+    subject="fulfillment.Interchange",
+    retry=FILE_RETRIES,
+    schedule=Schedule(
+        key=EDI_997_OVERDUE,
+        job=flag_overdue_acknowledgments,
+        every_seconds=60,
+        name="flag overdue 997s",
+        description="Sent files whose 997 is past due become failed transactions.",
+    ),
+)
 def check_acknowledgment(tx: SyncTransaction) -> Outcome:
     """Replay of an overdue exception: succeeds once the 997 has arrived."""
     interchange = Interchange.objects.get(pk=tx.subject_id)

@@ -11,35 +11,60 @@ nothing is applied twice and nothing is lost.
 
 import hashlib
 import logging
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 
+from connectors.edi.ack997 import build_997
 from connectors.edi.envelope import read_interchanges
 from connectors.edi.errors import EnvelopeError
 from connectors.edi.group_reader import read_group
 from connectors.edi.rejection import rejection_for_unreadable
-from connectors.errors import ConfigError, PermanentError
+from connectors.errors import ConfigError, PermanentError, TransientError
 from connectors.sftp import RemoteFolder, SftpClient
-from syncplatform.audit.choices import TransactionKind, TransactionState
+from syncplatform.audit.choices import TransactionState
 from syncplatform.audit.models import SyncTransaction
+from syncplatform.audit.registry import (
+    FileStandard,
+    Lane,
+    Schedule,
+    transaction_kind,
+)
 from syncplatform.audit.runner import Outcome, run_transaction
 from syncplatform.audit.services import open_failed_transaction, open_transaction
+from syncplatform.core.locks import try_exclusive
+from syncplatform.partners.choices import PartnerKind
 
-from ..choices import Direction, InterchangeState
+from ..choices import EDI_FILE_IN, EDI_POLL, Direction, InterchangeState
 from ..models import Interchange, WarehouseConfig
-from .applying import ApplyProblems, apply_group
 from .connections import sftp_endpoint_for
-from .outbound import queue_997
+from .outbound import FILE_RETRIES, queue_997
 
 logger = logging.getLogger(__name__)
 
-KIND_BY_FUNCTIONAL_ID = {
-    b"SW": TransactionKind.EDI_945_IN,
-    b"IB": TransactionKind.EDI_846_IN,
-    b"FA": TransactionKind.EDI_997_IN,
-}
+X12_FILES = FileStandard(
+    "X12 from warehouses", lane=Lane.BATCH, subject="fulfillment.Interchange", retry=FILE_RETRIES
+)
+
+
+@dataclass
+class ReceivedSet:
+    """One transaction set of a received file, as a document's applier sees it.
+
+    ``problems`` collects what the file names that we cannot match (an order we
+    never sent), each a sentence naming file, set and element; the file's
+    transaction then fails ``edi_unmatched`` after the rest is kept.
+    """
+
+    config: WarehouseConfig
+    interchange: Interchange
+    set_control_number: str
+    problems: list[str]
+
+    @property
+    def warehouse(self):
+        return self.config.partner
 
 
 def poll_warehouse(warehouse_id: int) -> int:
@@ -52,11 +77,17 @@ def poll_warehouse(warehouse_id: int) -> int:
     reported the same way and ends the poll.
     """
     config = WarehouseConfig.objects.select_related("partner").get(partner_id=warehouse_id)
-    try:
-        return _poll(config, lambda error, name: report_poll_failure(config, error, file_name=name))
-    except ConfigError as error:
-        report_poll_failure(config, error)
-        return 0
+    with try_exclusive("inbound-poll", warehouse_id) as is_ours:
+        if not is_ours:
+            logger.info("%s inbound: another poll is running; this one ends", config.partner.code)
+            return 0
+        try:
+            return _poll(
+                config, lambda error, name: report_poll_failure(config, error, file_name=name)
+            )
+        except ConfigError as error:
+            report_poll_failure(config, error)
+            return 0
 
 
 def _poll(config: WarehouseConfig, report_file_error=None) -> int:
@@ -66,6 +97,10 @@ def _poll(config: WarehouseConfig, report_file_error=None) -> int:
             try:
                 data = client.fetch(RemoteFolder.INBOUND, remote.name)
             except PermanentError as error:
+                if error.code == "not_found":
+                    # Taken since it was listed (by a poll from before the lock, or by hand).
+                    logger.info("%s: gone from inbound before download; skipped", remote.name)
+                    continue
                 if report_file_error is None:
                     raise
                 report_file_error(error, remote.name)
@@ -79,25 +114,43 @@ def report_poll_failure(config: WarehouseConfig, error, *, file_name: str = "") 
     """One failed ``edi.inbound.poll`` transaction per open problem (not one per poll)."""
     business_key = f"{config.partner.code} inbound" + (f" {file_name}" if file_name else "")
     already_open = SyncTransaction.objects.filter(
-        kind=TransactionKind.EDI_POLL, business_key=business_key, state=TransactionState.FAILED
+        kind=EDI_POLL, business_key=business_key, state=TransactionState.FAILED
     ).exists()
     if already_open:
         logger.warning("%s: still failing: %s", business_key, error)
         return
     open_failed_transaction(
-        kind=TransactionKind.EDI_POLL,
+        kind=EDI_POLL,
         partner=config.partner,
         business_key=business_key,
-        subject_id=config.partner_id,
+        subject=config.partner,
         code=error.code,
         message=f"{business_key}: {error}",
     )
 
 
+@transaction_kind(
+    EDI_POLL,
+    description="Polling a warehouse's inbound folder",
+    lane=Lane.BATCH,
+    subject="partners.Partner",
+    retry=FILE_RETRIES,
+    schedule=Schedule(
+        key=EDI_POLL,
+        job=poll_warehouse,
+        every_seconds=60,
+        name="poll {partner} inbound",
+        per_partner=PartnerKind.WAREHOUSE,
+        description="Takes the warehouse's ready files from its inbound folder.",
+    ),
+)
 def retry_poll(tx: SyncTransaction) -> Outcome:
     """ "Retry now" on a failed poll: poll again; fails again while the cause remains."""
     config = WarehouseConfig.objects.select_related("partner").get(partner_id=tx.subject_id)
-    taken = _poll(config)
+    with try_exclusive("inbound-poll", config.partner_id) as is_ours:
+        if not is_ours:
+            raise TransientError(f"{config.partner.code} inbound: another poll is running")
+        taken = _poll(config)
     return Outcome(message=f"{config.partner.code} inbound polled: {taken} file(s) taken")
 
 
@@ -105,7 +158,7 @@ def _take(client, config, name, data) -> None:
     interchange = receive_file(config, name, data)
     destination = RemoteFolder.ERROR if _has_failed(interchange) else RemoteFolder.ARCHIVE
     client.move(name, RemoteFolder.INBOUND, destination)
-    Interchange.objects.filter(pk=interchange.pk).update(remote_disposed_at=timezone.now())
+    interchange.mark_disposed()
 
 
 def receive_file(config: WarehouseConfig, file_name: str, data: bytes) -> Interchange:
@@ -138,7 +191,7 @@ def receive_file(config: WarehouseConfig, file_name: str, data: bytes) -> Interc
 
 def _record(config, file_name, data, sha256) -> Interchange:
     isa13 = _peek_isa13(data)
-    kind = KIND_BY_FUNCTIONAL_ID.get(_peek_functional_id(data), TransactionKind.EDI_FILE_IN)
+    kind = X12_FILES.kind_for_group(_peek_functional_id(data)) or EDI_FILE_IN
     try:
         with transaction.atomic():
             original = _original_of(config, sha256, isa13)
@@ -190,7 +243,7 @@ def _store(config, file_name, data, sha256, isa13, kind, original) -> Interchang
         partner=config.partner,
         business_key=file_name,
         correlation_id=f"interchange-{interchange.pk}",
-        subject_id=interchange.pk,
+        subject=interchange,
         message=message,
         publish=False,
     )
@@ -201,14 +254,16 @@ def _store(config, file_name, data, sha256, isa13, kind, original) -> Interchang
     return interchange
 
 
+@X12_FILES.file_handler(EDI_FILE_IN, description="Unreadable or unknown file from a warehouse")
 def apply_inbound_file(tx: SyncTransaction) -> Outcome:
-    """Parse a stored file and apply every group; answer each 945/846 group with a 997.
+    """Parse a stored file and apply every group; answer each group but a 997's with a 997.
 
     A broken envelope fails the transaction naming file, segment and element
     (and gets a rejecting 997 when its group header is readable). Sets with
     errors are rejected in the 997 and fail the transaction naming set,
     segment and element, while the file's good sets are kept; applying is
-    idempotent, so a replay after a fix adds only what was missing.
+    idempotent, so a replay after a fix adds only what was missing. Each set
+    is read and applied by the document type declared for it (``X12_FILES``).
     """
     interchange = Interchange.objects.select_related("partner").get(pk=tx.subject_id)
     config = WarehouseConfig.objects.get(partner=interchange.partner)
@@ -221,47 +276,48 @@ def apply_inbound_file(tx: SyncTransaction) -> Outcome:
             apply=lambda error=error: _reject_unreadable(config, interchange, data, error),
             failure=(error.code, f"{interchange.file_name}: {error}"),
         )
+    readers = X12_FILES.readers()
     problems: list[str] = []
     steps = []
     for parsed_interchange in parsed:
         for group in parsed_interchange.groups:
-            results = read_group(group)
+            results = read_group(group, readers)
             problems += [f"{interchange.file_name}: {r.error}" for r in results if r.error]
             steps.append((group, results))
-    summary = _summary(parsed)
-    outcome = Outcome(message=f"{interchange.file_name}: applied {summary}")
 
     def apply():
-        business = ApplyProblems()
-        _apply_all(config, interchange, parsed, steps, business)
-        if problems or business:
-            code = "edi_document" if problems else "edi_unmatched"
-            outcome.failure = (code, "; ".join(problems + business))
-            interchange.state = InterchangeState.FAILED
-            interchange.save(update_fields=["state", "updated_at"])
+        unmatched = _apply_all(config, interchange, parsed, steps)
+        if not (problems or unmatched):
+            return None
+        interchange.mark_failed()
+        code = "edi_document" if problems else "edi_unmatched"
+        return (code, "; ".join(problems + unmatched))
 
-    outcome.apply = apply
-    return outcome
+    return Outcome(message=f"{interchange.file_name}: applied {_summary(parsed)}", apply=apply)
 
 
-def _apply_all(config, interchange, parsed, steps, business) -> None:
-    interchange.isa_control_number = parsed[0].control_number if parsed else ""
-    interchange.group_control_numbers = [g.control_number for i in parsed for g in i.groups]
-    interchange.set_control_numbers = [
-        s.control_number for i in parsed for g in i.groups for s in g.transaction_sets
-    ]
-    interchange.set_types = [s.code for i in parsed for g in i.groups for s in g.transaction_sets]
-    interchange.state = InterchangeState.APPLIED
+def _apply_all(config, interchange, parsed, steps) -> list[str]:
+    """Apply every readable set and queue the 997s; returns what could not be matched."""
+    unmatched: list[str] = []
+    interchange.mark_applied(parsed)
     for group, results in steps:
-        apply_group(config, interchange, group, results, business)
-    interchange.save()
+        for result in results:
+            declared = X12_FILES.get(result.transaction_set.code)
+            if result.document is None or declared is None or declared.applier is None:
+                continue
+            received = ReceivedSet(
+                config, interchange, result.transaction_set.control_number, unmatched
+            )
+            declared.applier(received, result.document)
+        if group.functional_id != "FA" and not interchange.is_acknowledged(group.control_number):
+            queue_997(config, build_997(group, results), interchange)
+    return unmatched
 
 
 def _reject_unreadable(config, interchange, data, error) -> None:
-    interchange.state = InterchangeState.FAILED
-    interchange.save(update_fields=["state", "updated_at"])
+    interchange.mark_failed()
     ack = rejection_for_unreadable(data, error)
-    if ack is not None and not Interchange.objects.filter(acknowledges=interchange).exists():
+    if ack is not None and not interchange.is_acknowledged():
         queue_997(config, ack, interchange)
 
 
@@ -290,10 +346,11 @@ def _peek_isa13(data: bytes) -> str:
     return ""
 
 
-def _peek_functional_id(data: bytes) -> bytes:
+def _peek_functional_id(data: bytes) -> str:
+    """GS01 of the first group, read cheaply to choose the file's kind; "" when unreadable."""
     head = data.lstrip(b"\xef\xbb\xbf \r\n\t")[:400]
     if len(head) < 4:
-        return b""
+        return ""
     separator = head[3:4]
     index = head.find(b"GS" + separator)
-    return head[index + 3 : index + 5] if index >= 0 else b""
+    return head[index + 3 : index + 5].decode("ascii", "replace") if index >= 0 else ""

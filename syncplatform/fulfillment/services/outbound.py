@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -17,21 +16,32 @@ from connectors.edi.ack997 import write_997
 from connectors.edi.w940 import write_940
 from connectors.errors import ConfigError
 from connectors.sftp import RemoteFolder, SftpClient
-from syncplatform.audit.choices import TransactionKind
 from syncplatform.audit.models import SyncTransaction
+from syncplatform.audit.registry import Lane, RetryDefaults, Schedule, transaction_kind
 from syncplatform.audit.runner import Outcome, run_transaction
 from syncplatform.audit.services import open_transaction
 from syncplatform.mappings.models import LocationMapping
 from syncplatform.orders.choices import OrderStatus
 from syncplatform.orders.models import Order
+from syncplatform.partners.choices import PartnerKind
 
-from ..choices import AckState, Direction, InterchangeState, ShippingOrderStatus
+from ..choices import (
+    EDI_940_OUT,
+    EDI_997_OUT,
+    AckState,
+    Direction,
+    InterchangeState,
+    ShippingOrderStatus,
+)
 from ..models import Interchange, ShippingOrder, WarehouseConfig
 from .arrays import any_of, array_literal
 from .connections import envelope_for, next_control_number, sftp_endpoint_for
 from .documents import OrderRow, shipping_order_documents
 
 logger = logging.getLogger(__name__)
+
+# Files wait on a warehouse's SFTP server: a few tries over about 15 minutes, then a person.
+FILE_RETRIES = RetryDefaults(5, (30, 120, 600))
 
 
 def orders_awaiting_shipping_order(warehouse):
@@ -151,7 +161,7 @@ def _batch_shipping_orders(
             b"",  # the bytes follow below, once written
             number,
             ["940"] * len(orders),
-            TransactionKind.EDI_940_OUT,
+            EDI_940_OUT,
             ack=AckState.PENDING if config.expects_997 else AckState.NOT_EXPECTED,
             publish=publish_upload,
         )
@@ -284,7 +294,7 @@ def queue_997(config: WarehouseConfig, ack, acknowledges: Interchange) -> Interc
         content,
         number,
         ["997"],
-        TransactionKind.EDI_997_OUT,
+        EDI_997_OUT,
         ack=AckState.NOT_EXPECTED,
         note=f"acknowledges {acknowledges.file_name}",
         acknowledges=acknowledges,
@@ -314,7 +324,7 @@ def _store_outbound(
         partner=config.partner,
         business_key=file_name,
         correlation_id=f"interchange-{interchange.pk}",
-        subject_id=interchange.pk,
+        subject=interchange,
         message=f"{file_name} ({len(set_types)} set(s)) queued for {config.partner.code}"
         + (f"; {note}" if note else ""),
         publish=publish,
@@ -323,6 +333,28 @@ def _store_outbound(
     return interchange
 
 
+@transaction_kind(
+    EDI_940_OUT,
+    description="940 shipping orders to a warehouse",
+    lane=Lane.BATCH,
+    subject="fulfillment.Interchange",
+    retry=FILE_RETRIES,
+    schedule=Schedule(
+        key=EDI_940_OUT,
+        job=send_and_upload_shipping_orders,
+        every_seconds=300,
+        name="send 940s to {partner}",
+        per_partner=PartnerKind.WAREHOUSE,
+        description="Batches the warehouse's posted orders into one 940 and uploads it.",
+    ),
+)
+@transaction_kind(
+    EDI_997_OUT,
+    description="997 acknowledgment to a warehouse",
+    lane=Lane.BATCH,
+    subject="fulfillment.Interchange",
+    retry=FILE_RETRIES,
+)
 def upload_interchange(tx: SyncTransaction) -> Outcome:
     """Upload a stored outbound file to the warehouse's outbound folder.
 
@@ -346,10 +378,4 @@ def _upload(interchange: Interchange, config: WarehouseConfig, client: SftpClien
 
 
 def _mark_sent(interchange: Interchange, config: WarehouseConfig) -> None:
-    interchange.state = InterchangeState.SENT
-    if interchange.ack_state == AckState.PENDING:
-        interchange.ack_due_by = timezone.now() + timedelta(minutes=config.ack_due_minutes)
-    interchange.save(update_fields=["state", "ack_due_by", "updated_at"])
-    interchange.shipping_orders.filter(status=ShippingOrderStatus.PENDING).update(
-        status=ShippingOrderStatus.SENT, updated_at=timezone.now()
-    )
+    interchange.mark_sent(config.ack_due_minutes)
