@@ -26,6 +26,9 @@ REPETITION_FROM_VERSION = "00501"
 # ISA01..ISA08 maximum lengths once padding is stripped; longer means the ISA
 # is shifted (an element missing or one too many).
 _ISA_MAX_LENGTHS = {1: 2, 2: 10, 3: 2, 4: 10, 5: 2, 6: 15, 7: 2, 8: 15}
+# "ISA" in every EBCDIC code page, as decoded by the Latin-1 fallback (never valid UTF-8):
+# a mainframe file sent without conversion.
+EBCDIC_ISA = "\xc9\xe2\xc1"
 _LEADING_WHITESPACE = re.compile(f"[{re.escape(WHITESPACE)}]*")
 
 
@@ -61,7 +64,7 @@ def read_isa(text: str, start: int, number: int, position: int):
     separator = text[start + 3 : start + 4]
     if not separator:
         fail("the data ends right after 'ISA'", "ISA01")
-    if not _is_delimiter(separator) or separator in LINE_BREAKS:
+    if not is_delimiter(separator) or separator in LINE_BREAKS:
         fail(f"element separator {separator!r} (4th character of the ISA) is not a delimiter")
     separators = _isa_separators(text, start, separator, fail)
     elements = ["ISA"] + [
@@ -72,9 +75,9 @@ def read_isa(text: str, start: int, number: int, position: int):
     component, terminator = _component_and_terminator(text, separators[-1] + 1, fail)
     elements.append(component)
     repetition = _repetition(elements, separator, component, terminator, fail)
-    if component and (not _is_delimiter(component) or component in (separator, terminator)):
+    if component and (not is_delimiter(component) or component in (separator, terminator)):
         fail(f"component separator {component!r} is not a distinct ASCII delimiter", "ISA16")
-    if not _is_delimiter(terminator) or terminator == separator:
+    if not is_delimiter(terminator) or terminator == separator:
         fail(f"segment terminator {terminator!r} is not a distinct ASCII delimiter", "ISA16")
     delimiters = Delimiters(separator, component, terminator, repetition)
     return elements, delimiters, separators[-1] + 1 + len(component) + 1
@@ -147,18 +150,22 @@ def _repetition(elements, separator, component, terminator, fail) -> str:
     mark = elements[11]
     if elements[12] < REPETITION_FROM_VERSION or mark.isalnum():
         return ""
-    if not _is_delimiter(mark) or mark in (separator, component, terminator):
+    if not is_delimiter(mark) or mark in (separator, component, terminator):
         fail(f"repetition separator {mark!r} is not a distinct ASCII delimiter", "ISA11")
     return mark
 
 
 def no_isa(text: str, start: int, number: int, position: int) -> NoReturn:
     found = text[start : start + 24]
-    detail = (
-        "no ISA: the data is empty"
-        if not found
-        else f"no ISA: the data starts with {found!r} instead of an ISA interchange header"
-    )
+    if not found:
+        detail = "no ISA: the data is empty"
+    elif found.startswith(EBCDIC_ISA):
+        detail = (
+            "the data looks EBCDIC-encoded; X12 here must be ASCII/UTF-8 "
+            "(it starts with the bytes C9 E2 C1, 'ISA' in EBCDIC)"
+        )
+    else:
+        detail = f"no ISA: the data starts with {found!r} instead of an ISA interchange header"
     raise EnvelopeError(detail, interchange=str(number), position=position, segment_id="ISA")
 
 
@@ -166,7 +173,7 @@ def skip_whitespace(text: str, at: int) -> int:
     return _LEADING_WHITESPACE.match(text, at).end()
 
 
-def _is_delimiter(char: str) -> bool:
+def is_delimiter(char: str) -> bool:
     return len(char) == 1 and char.isascii() and not char.isalnum() and char != " "
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.edi import Delimiters, EnvelopeError, tokenize
+from connectors.edi import Delimiters, EnvelopeError, read_interchanges, tokenize
 from connectors.edi.tokenizer import decode, split_interchanges
 from connectors.edi.writer import isa_elements, serialize
 from tests.connectors.edi.builders import make_envelope
@@ -120,6 +120,107 @@ def test_given_a_missing_terminator_when_tokenized_then_the_line_break_is_named(
     assert "terminator" in str(caught.value)
 
 
+@pytest.mark.parametrize("tail", ["\x1a", "\r\n\x1a", "\x1a\r\n", "\n\x1a\n\n"])
+def test_given_a_ctrl_z_after_the_last_iea_when_read_then_it_is_ignored(tail):
+    data = (ISA_4010 + BODY + tail).encode()
+    assert [s[0] for s in tokenize(data)] == ["ISA", "GS", "ST", "W06", "SE", "GE", "IEA"]
+    [interchange] = read_interchanges(data)
+    assert interchange.groups[0].transaction_sets[0].segments[-1] == "SE*3*0001"
+
+
+def test_given_a_ctrl_z_right_after_an_unterminated_iea_when_read_then_iea02_is_clean():
+    [interchange] = read_interchanges((ISA_4010 + BODY[:-1] + "\x1a").encode())
+    assert interchange.control_number == "000000905"
+
+
+def test_given_a_ctrl_z_between_interchanges_when_read_then_it_is_not_an_isa():
+    second = ISA_4010.replace("000000905", "000000906") + BODY.replace("IEA*1*905", "IEA*1*906")
+    with pytest.raises(EnvelopeError) as caught:
+        tokenize(ISA_4010 + BODY + "\x1a" + second)
+    assert str(caught.value) == (
+        "interchange 2, segment 8 (ISA): no ISA: the data starts with "
+        "'\\x1aISA*00*          *00*  ' instead of an ISA interchange header"
+    )
+
+
+@pytest.mark.parametrize("codec", ["cp037", "cp500", "cp1140"])
+def test_given_an_ebcdic_file_when_read_then_the_encoding_is_named(codec):
+    with pytest.raises(EnvelopeError) as caught:
+        read_interchanges((ISA_4010 + BODY).encode(codec))
+    assert str(caught.value) == (
+        "interchange 1, segment 1 (ISA): the data looks EBCDIC-encoded; X12 here must be "
+        "ASCII/UTF-8 (it starts with the bytes C9 E2 C1, 'ISA' in EBCDIC)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        (  # ISA16 '>' and then the GS: no terminator anywhere
+            ISA_4010[:-1] + BODY.replace("~", ""),
+            "segment terminator missing after ISA16 '>': the next segment starts right "
+            "after it, and '>' never occurs again",
+        ),
+        (  # only the ISA has its '~'
+            ISA_4010 + BODY.replace("~", ""),
+            "segment terminator missing: '~' ends the ISA but never occurs after it, "
+            "so the segments after it run together",
+        ),
+        (  # the ISA ends at a line break; the others with '~' and no line break
+            ISA_4010[:-1] + "\n" + BODY,
+            "segment terminator missing: a line break ends the ISA but none follows it, so "
+            "the segments after it run together (is the ISA's own terminator missing?)",
+        ),
+        (  # the ISA lost its '~'; every other segment has '~' and a line break
+            ISA_4010[:-1] + "\r\n" + BODY.replace("~", "~\r\n"),
+            "segment terminator missing on the ISA: it ends at a line break, but the "
+            "segments after it end with '~'",
+        ),
+        (  # the same with ISA16 left empty
+            ISA_4010.replace("*P*>~", "*P*\n") + BODY.replace("~", "~\n"),
+            "segment terminator missing on the ISA: it ends at a line break, but the "
+            "segments after it end with '~'",
+        ),
+    ],
+    ids=[
+        "run-together",
+        "isa-only-terminated",
+        "isa-line-break-only",
+        "isa-lost-tilde",
+        "isa-lost-tilde-empty-isa16",
+    ],
+)
+def test_given_a_missing_segment_terminator_when_read_then_isa16_is_named(text, detail):
+    with pytest.raises(EnvelopeError) as caught:
+        read_interchanges(text.encode())
+    assert (caught.value.position, caught.value.segment_id, caught.value.element) == (
+        1,
+        "ISA",
+        "ISA16",
+    )
+    assert str(caught.value) == f"interchange 000000905, segment 1 (ISA), element ISA16: {detail}"
+
+
+@pytest.mark.parametrize(
+    ("line_break", "after_isa", "at_the_end"),
+    [("\n", "", ""), ("\r\n", "", ""), ("\n", "\n", "\n\n"), ("\r\n", " \r\n", "\r\n\x1a")],
+)
+def test_given_a_line_break_as_the_terminator_throughout_when_read_then_it_is_accepted(
+    line_break, after_isa, at_the_end
+):
+    text = ISA_4010[:-1] + line_break + after_isa + BODY.replace("~", line_break) + at_the_end
+    [interchange] = read_interchanges(text.encode())
+    assert interchange.delimiters.segment == line_break[0]
+    [group] = interchange.groups
+    assert group.version == "004010"
+    assert group.transaction_sets[0].segments == ["ST*945*0001", "W06*F*A", "SE*3*0001"]
+
+
+def test_given_only_an_iea_without_its_final_terminator_when_read_then_it_is_accepted():
+    [interchange] = read_interchanges((ISA_4010 + "IEA*0*000000905").encode())
+    assert interchange.groups == []
+
+
 SAFE = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .-/#", min_size=1, max_size=12)
 SEGMENT_ID = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=2, max_size=3)
 SEGMENT = st.builds(
@@ -133,15 +234,38 @@ DELIMITERS = st.lists(st.sampled_from(DELIMITER_POOL), min_size=3, max_size=3, u
 
 @settings(max_examples=200, deadline=None)
 @given(
-    segments=st.lists(SEGMENT, min_size=1, max_size=20), chars=DELIMITERS, line_breaks=st.booleans()
+    segments=st.lists(SEGMENT, min_size=1, max_size=20),
+    chars=DELIMITERS,
+    line_breaks=st.booleans(),
+    terminator=st.sampled_from(["pool", "\n", "\r"]),
+    end_of_file=st.sampled_from(["", "\x1a", "\r\n\x1a", "\x1a\n"]),
 )
 def test_property_segments_of_safe_characters_round_trip_with_any_delimiters(
-    segments, chars, line_breaks
+    segments, chars, line_breaks, terminator, end_of_file
+):
+    segment = chars[2] if terminator == "pool" else terminator
+    delimiters = Delimiters(chars[0], chars[1], segment, "")
+    isa = isa_elements(make_envelope(), delimiters)
+    text = serialize([isa, *segments], delimiters, line_breaks, clean=False) + end_of_file
+    assert tokenize(text.encode("utf-8")) == [isa, *segments]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    segments=st.lists(SEGMENT, min_size=1, max_size=20),
+    chars=DELIMITERS,
+    isa_terminated=st.booleans(),
+)
+def test_property_segments_without_terminators_are_refused_at_isa16(
+    segments, chars, isa_terminated
 ):
     delimiters = Delimiters(chars[0], chars[1], chars[2], "")
-    isa = isa_elements(make_envelope(), delimiters)
-    text = serialize([isa, *segments], delimiters, line_breaks, clean=False)
-    assert tokenize(text.encode("utf-8")) == [isa, *segments]
+    isa = serialize([isa_elements(make_envelope(), delimiters)], delimiters, False, clean=False)
+    body = "".join(delimiters.element.join(segment) for segment in segments)
+    with pytest.raises(EnvelopeError) as caught:
+        tokenize((isa if isa_terminated else isa[:-1]) + body)
+    assert (caught.value.position, caught.value.element) == (1, "ISA16")
+    assert caught.value.detail.startswith("segment terminator missing")
 
 
 @settings(max_examples=300, deadline=None)
