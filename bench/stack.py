@@ -35,11 +35,15 @@ def require_real_services() -> None:
 
 
 def bench_database_url(variable: str = "BENCH_DATABASE", default: str = DEFAULT_DATABASE) -> str:
-    """DATABASE_URL with the database name replaced by the benchmark's own (``$variable``)."""
+    """The owner's URL with the database name replaced by the benchmark's own (``$variable``).
+
+    The owner is SYNC_MIGRATE_DATABASE_URL's role (DATABASE_URL's without it): a benchmark
+    creates and drops its database and tables, which the runtime role may not.
+    """
     name = os.environ.get(variable, default)
     if not name.replace("_", "").isalnum():
         sys.exit(f"{variable}={name!r}: use letters, digits and underscores")
-    parts = urlsplit(os.environ["DATABASE_URL"])
+    parts = urlsplit(os.environ.get("SYNC_MIGRATE_DATABASE_URL") or os.environ["DATABASE_URL"])
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
@@ -73,7 +77,11 @@ def manage(database_url: str, *arguments: str) -> str:
     completed = subprocess.run(
         [PYTHON, "manage.py", *arguments],
         cwd=REPO,
-        env=child_env(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="syncplatform.settings"),
+        env=child_env(
+            DATABASE_URL=database_url,
+            SYNC_MIGRATE_DATABASE_URL=database_url,
+            DJANGO_SETTINGS_MODULE="syncplatform.settings",
+        ),
         capture_output=True,
         text=True,
         check=False,

@@ -7,12 +7,14 @@ RabbitMQ via ``DATABASE_URL`` and ``CELERY_BROKER_URL``).
 
 import base64
 import hashlib
+import sys
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
+from syncplatform.core import database_roles
 from syncplatform.core.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -87,14 +89,35 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
+# Two roles on PostgreSQL (README, "Database roles"; syncplatform/core/database_roles.py).
+# DATABASE_URL is the runtime role the web, workers and beat connect as: it reads and
+# writes rows and owns nothing. SYNC_MIGRATE_DATABASE_URL, when set, is the owner of the
+# same database; only `manage.py migrate`, `manage.py grant_runtime_privileges` and the
+# test suite (which creates, migrates and empties its own database) connect with it.
+# Unset, or beside SQLite, one role does everything.
+_DATABASE_OPTIONS = {
+    "conn_max_age": env_int("SYNC_DB_CONN_MAX_AGE", 60),
+    "conn_health_checks": True,
+}
+_runtime_database = dj_database_url.parse(
+    env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}", **_DATABASE_OPTIONS
+)
+IS_SQLITE = _runtime_database["ENGINE"] == "django.db.backends.sqlite3"
+_migrate_url = "" if IS_SQLITE else (env_str("SYNC_MIGRATE_DATABASE_URL") or "").strip()
+_owner_database = dj_database_url.parse(_migrate_url, **_DATABASE_OPTIONS) if _migrate_url else None
+_IS_TEST_SUITE = "pytest_django" in sys.modules
 DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("SYNC_DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+    "default": database_roles.pick_database(
+        _runtime_database,
+        _owner_database,
+        changes_schema=_IS_TEST_SUITE or database_roles.is_schema_command(sys.argv),
     )
 }
-IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+# The role the migrations leave with row privileges only (empty: grant and revoke nothing).
+SYNC_DB_RUNTIME_ROLE = env_str("SYNC_DB_RUNTIME_ROLE")
+if SYNC_DB_RUNTIME_ROLE is None:
+    SYNC_DB_RUNTIME_ROLE = database_roles.default_runtime_role(_runtime_database, _owner_database)
+SYNC_DB_RUNTIME_ROLE = SYNC_DB_RUNTIME_ROLE.strip()
 if IS_SQLITE:
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets the web, workers and beat read while one of them writes; IMMEDIATE
@@ -105,6 +128,11 @@ if IS_SQLITE:
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+elif _IS_TEST_SUITE:
+    # The suite empties every table after each test that commits (TRUNCATE): the events
+    # table's TRUNCATE trigger lets a session through that asks (audit migration 0004).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c syncplatform.audit_truncate=allow"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -195,8 +223,11 @@ CELERY_TASK_DEFAULT_ROUTING_KEY = "batch"
 CELERY_TASK_QUEUES = tuple(
     Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ("realtime", "batch")
 )
-# No routes: each message names its queue, the lane its kind or schedule declares
-# (syncplatform/audit/registry.py).
+CELERY_TASK_ROUTES = {
+    "syncplatform.orders.tasks.*": {"queue": "realtime"},
+    "syncplatform.audit.tasks.*": {"queue": "realtime"},
+    "syncplatform.fulfillment.tasks.*": {"queue": "batch"},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

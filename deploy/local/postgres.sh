@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL cluster on 127.0.0.1 for `make test` and `make bench`.
 #
-#   postgres.sh start   start (or find running) and print `export DATABASE_URL='...'` on stdout
+#   postgres.sh start   start (or find running) and print the `export` lines below on stdout
 #   postgres.sh stop    fast shutdown by pid, wait until gone (no-op when not running)
 #   postgres.sh status  exit 0 when the server accepts connections
 #
-# Everything except the export line goes to stderr. State (data, socket, log) lives in
+# Two roles, as in production (README, "Database roles"):
+#   syncplatform          the owner: owns the database and, through the migrations, every
+#                         table; runs `manage.py migrate` and the test suite (CREATEDB, for
+#                         pytest-django's test_syncplatform and the benchmarks' databases)
+#   syncplatform_runtime  what the web, workers and beat connect as: LOGIN, owns nothing;
+#                         the migrations grant it row privileges
+# Exports: DATABASE_URL (the runtime role) and SYNC_MIGRATE_DATABASE_URL (the owner).
+#
+# Everything except the export lines goes to stderr. State (data, socket, log) lives in
 # ${SYNC_SERVICES_DIR:-${TMPDIR:-/tmp}/syncplatform-services}/postgres/. Repeated `start` is
-# safe: a running cluster is reused, the role and database are created only when missing.
+# safe: a running cluster is reused, the roles and database are created only when missing.
 set -euo pipefail
 
 PORT="${SYNC_PG_PORT:-54329}"
 BASE="${SYNC_SERVICES_DIR:-${TMPDIR:-/tmp}/syncplatform-services}"
-APP_ROLE=syncplatform
+OWNER_ROLE=syncplatform
+RUNTIME_ROLE=syncplatform_runtime
 APP_DB=syncplatform
 START_TIMEOUT=60
 STOP_TIMEOUT=30
@@ -153,19 +162,25 @@ sql() {
 }
 
 ensure_app_database() {
-	# CREATEDB (not superuser) is what pytest-django needs to create test_syncplatform.
+	# CREATEDB (not superuser) is what pytest-django needs to create test_syncplatform. The
+	# runtime role is altered on every start too, so a cluster from before keeps no extras.
 	sql -c "DO \$\$ BEGIN
-	          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$APP_ROLE') THEN
-	            CREATE ROLE $APP_ROLE LOGIN CREATEDB;
+	          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$OWNER_ROLE') THEN
+	            CREATE ROLE $OWNER_ROLE LOGIN CREATEDB;
 	          END IF;
+	          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$RUNTIME_ROLE') THEN
+	            CREATE ROLE $RUNTIME_ROLE LOGIN;
+	          END IF;
+	          ALTER ROLE $RUNTIME_ROLE LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
 	        END \$\$;" >&2
 	if [[ -z "$(sql -c "SELECT 1 FROM pg_database WHERE datname = '$APP_DB'")" ]]; then
-		sql -c "CREATE DATABASE $APP_DB OWNER $APP_ROLE" >&2
+		sql -c "CREATE DATABASE $APP_DB OWNER $OWNER_ROLE" >&2
 	fi
 }
 
 print_env() {
-	echo "export DATABASE_URL='postgres://$APP_ROLE@127.0.0.1:$PORT/$APP_DB'"
+	echo "export DATABASE_URL='postgres://$RUNTIME_ROLE@127.0.0.1:$PORT/$APP_DB'"
+	echo "export SYNC_MIGRATE_DATABASE_URL='postgres://$OWNER_ROLE@127.0.0.1:$PORT/$APP_DB'"
 }
 
 check_state_reachable() {

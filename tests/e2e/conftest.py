@@ -7,15 +7,16 @@ rows the test commits are what they see.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
 from django.db import connection
 
+from syncplatform.audit.choices import TransactionKind
 from syncplatform.audit.models import RetryPolicy
 from syncplatform.mappings.choices import MappingKind
 from syncplatform.mappings.csvfiles import import_mappings
-from syncplatform.orders.models import ERP_ORDER_POST
 from syncplatform.partners.choices import PartnerKind
 from syncplatform.partners.models import ChannelConfig, ErpEndpoint, Partner
 from syncplatform.partners.services import issue_api_key
@@ -38,12 +39,14 @@ def logs_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def platform_env(django_db_setup, django_db_blocker) -> dict:
-    """Environment for child processes: the test database, the real broker, short leases."""
+    """Environment for child processes: the test database, the real broker, short leases.
+
+    The suite connects as the owner (SYNC_MIGRATE_DATABASE_URL); the processes connect
+    as DATABASE_URL's role, the runtime role, as deployed: the flows prove it is enough.
+    """
     _require_real_services()
-    settings = connection.settings_dict
-    database_url = (
-        f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
-    )
+    runtime = urlsplit(os.environ["DATABASE_URL"])
+    database_url = urlunsplit(runtime._replace(path=f"/{connection.settings_dict['NAME']}"))
     return child_env(
         DATABASE_URL=database_url,
         SYNC_LEASE_SECONDS=str(LEASE_SECONDS),
@@ -180,7 +183,7 @@ def demo_channel(transactional_db, erp):
     for kind in MappingKind.values:
         import_mappings(kind, (DEMO / f"{kind}.csv").read_text())
     RetryPolicy.objects.update_or_create(
-        kind=ERP_ORDER_POST,
+        kind=TransactionKind.ERP_ORDER_POST,
         defaults={"max_attempts": 30, "delays_seconds": [1], "jitter_ratio": 0.0},
     )
     _, api_key = issue_api_key(channel, "e2e")
