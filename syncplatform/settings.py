@@ -223,11 +223,8 @@ CELERY_TASK_DEFAULT_ROUTING_KEY = "batch"
 CELERY_TASK_QUEUES = tuple(
     Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ("realtime", "batch")
 )
-CELERY_TASK_ROUTES = {
-    "syncplatform.orders.tasks.*": {"queue": "realtime"},
-    "syncplatform.audit.tasks.*": {"queue": "realtime"},
-    "syncplatform.fulfillment.tasks.*": {"queue": "batch"},
-}
+# No routes: each message names its queue, the lane its kind or schedule declares
+# (syncplatform/audit/registry.py).
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

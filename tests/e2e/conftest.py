@@ -13,10 +13,10 @@ import pytest
 import requests
 from django.db import connection
 
-from syncplatform.audit.choices import TransactionKind
 from syncplatform.audit.models import RetryPolicy
 from syncplatform.mappings.choices import MappingKind
 from syncplatform.mappings.csvfiles import import_mappings
+from syncplatform.orders.models import ERP_ORDER_POST
 from syncplatform.partners.choices import PartnerKind
 from syncplatform.partners.models import ChannelConfig, ErpEndpoint, Partner
 from syncplatform.partners.services import issue_api_key
@@ -183,7 +183,7 @@ def demo_channel(transactional_db, erp):
     for kind in MappingKind.values:
         import_mappings(kind, (DEMO / f"{kind}.csv").read_text())
     RetryPolicy.objects.update_or_create(
-        kind=TransactionKind.ERP_ORDER_POST,
+        kind=ERP_ORDER_POST,
         defaults={"max_attempts": 30, "delays_seconds": [1], "jitter_ratio": 0.0},
     )
     _, api_key = issue_api_key(channel, "e2e")
