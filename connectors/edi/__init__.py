@@ -22,7 +22,8 @@ envelope (an id longer than 15 characters, a control number out of range).
 Reading never raises anything else, whatever the bytes.
 
 Modules: ``tokenizer`` (delimiters from the ISA, segments), ``envelope``
-(Interchange/FunctionalGroup/TransactionSet + validation), ``writer``
+(Interchange/FunctionalGroup/TransactionSet + validation), ``control_numbers``
+(compared as numbers, duplicates), ``writer``
 (Envelope, fixed-width ISA), ``w940``/``w945``/``w846``/``ack997``
 (documents), ``group_reader`` (per-set outcomes), ``cli`` (the inspector).
 """

@@ -9,7 +9,14 @@ received file. It checks, per interchange:
 * control numbers: ISA13 = IEA02, GS06 = GE02, ST02 = SE02. They are compared
   as numbers when both sides are all digits, because partners drop the zero
   padding (``IEA*1*3438`` closing ``ISA13 000003438``), and as text otherwise;
+* unique control numbers, compared the same way: ISA13 within the file, GS06
+  within its interchange, ST02 within its group. The error is raised at the
+  second one and names the segment of the first;
 * the shape of the envelope elements (dates, times, numbers).
+
+A TA1 (interchange acknowledgment) is refused as "TA1 not supported", naming
+what it acknowledges: nothing here reads it, and an interchange that carried
+only TA1s would otherwise be "applied" with nothing in it.
 
 The first problem raises :class:`EnvelopeError` naming the interchange, the
 segment position in the file, the segment id and the element. Whatever the
@@ -44,7 +51,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NoReturn
 
+from connectors.edi.control_numbers import count_distinct, repeated, same_control_number
 from connectors.edi.errors import EnvelopeError
+from connectors.edi.isa import LINE_BREAKS
 from connectors.edi.tokenizer import (
     Delimiters,
     InterchangeText,
@@ -115,15 +124,20 @@ def read_interchanges(data: bytes | str) -> list[Interchange]:
 
 def iter_interchanges(data: bytes | str) -> Iterator[Interchange]:
     """Like :func:`read_interchanges`, one interchange at a time."""
+    seen: dict[object, int] = {}  # ISA13 (as a number) -> position of its ISA
     for text in split_interchanges(decode(data)):
+        earlier = repeated(seen, text.isa[13], text.first_position)
+        if earlier is not None:
+            raise EnvelopeError(
+                f"duplicate control number {text.isa[13]}: "
+                f"the interchange at segment {earlier} has it too",
+                interchange=text.isa[13],
+                interchange_control_number=text.isa[13],
+                position=text.first_position,
+                segment_id="ISA",
+                element="ISA13",
+            )
         yield _EnvelopeReader(text).read()
-
-
-def same_control_number(sent: str, expected: str) -> bool:
-    """Equal as numbers when both are digits (zero padding dropped), else as text."""
-    if sent.isascii() and sent.isdigit() and expected.isascii() and expected.isdigit():
-        return int(sent) == int(expected)
-    return sent == expected
 
 
 ENVELOPE_TAGS = ("ISA", "IEA", "GS", "GE", "ST", "SE")
@@ -152,6 +166,7 @@ class _EnvelopeReader:
         )
         self.index = 0  # index in the body of the segment starting at ``offset``
         self.offset = 0 if self.body else 1  # past the end of the body: no more segments
+        self.group_numbers: dict[object, int] = {}  # GS06 -> position, in this interchange
 
     def read(self) -> Interchange:
         isa = self.text.isa
@@ -168,6 +183,8 @@ class _EnvelopeReader:
             delimiters=self.text.delimiters,
             position=self.text.first_position,
         )
+        if not self.body:
+            self._isa_alone()
         while True:
             if self._at_end():
                 self._fail_at_end("IEA", f"interchange {self.label} has no IEA trailer")
@@ -179,9 +196,9 @@ class _EnvelopeReader:
                 self._advance(end)
                 break
             else:
-                self._outside(elements[0], "where a GS or the IEA belongs")
+                self._outside(elements, "where a GS or the IEA belongs")
         if not self._at_end():
-            self._outside(self._current()[0][0], f"after the IEA of interchange {self.label}")
+            self._outside(self._current()[0], f"after the IEA of interchange {self.label}")
         return interchange
 
     def _group(self, gs: list[str], end: int) -> FunctionalGroup:
@@ -198,6 +215,10 @@ class _EnvelopeReader:
             version=gs[8],
             position=self.base + self.index,
         )
+        earlier = repeated(self.group_numbers, gs[6], group.position)
+        if earlier is not None:
+            detail = f"duplicate control number {gs[6]}: the group at segment {earlier} has it too"
+            self._fail("GS", detail, "GS06")
         self._advance(end)
         sets, body, joint, separator = group.transaction_sets, self.body, self.joint, self.element
         while True:
@@ -215,7 +236,7 @@ class _EnvelopeReader:
                 self._advance(end)
                 return group
             else:
-                self._outside(elements[0], f"inside functional group {gs[6]}")
+                self._outside(elements, f"inside functional group {gs[6]}")
 
     def _set(self, st: list[str], group: FunctionalGroup) -> TransactionSet:
         # Runs once per set on files of millions of segments: the common case is
@@ -271,12 +292,32 @@ class _EnvelopeReader:
             self._fail(found.group(1), detail)
 
     def _check_ge(self, ge: list[str], group: FunctionalGroup) -> None:
+        self._check_set_numbers(group)
         self._require(ge, 2)
         if not same_control_number(ge[2], group.control_number):
             detail = f"control number {ge[2]} does not match GS06 {group.control_number}"
             self._fail("GE", detail, "GE02")
         count = len(group.transaction_sets)
         self._check_count("GE01", ge[1], count, "transaction sets in the group")
+
+    def _check_set_numbers(self, group: FunctionalGroup) -> None:
+        """ST02 unique in the group: checked once, when its GE is reached, off the per-set path.
+
+        So a problem later in the same group (a wrong SE01) is reported before a
+        duplicate that comes earlier in it.
+        """
+        sets = group.transaction_sets
+        if count_distinct([ts.control_number for ts in sets]) == len(sets):
+            return
+        seen: dict[object, int] = {}
+        for ts in sets:
+            earlier = repeated(seen, ts.control_number, ts.position)
+            if earlier is not None:
+                detail = (
+                    f"duplicate control number {ts.control_number}: the set at segment "
+                    f"{earlier} of group {group.control_number} has it too"
+                )
+                self._fail("ST", detail, "ST02", at=ts.position)
 
     def _check_iea(self, iea: list[str], groups: int) -> None:
         self._require(iea, 2)
@@ -313,11 +354,30 @@ class _EnvelopeReader:
 
     # -- failing -----------------------------------------------------------
 
-    def _outside(self, tag: str, where: str) -> NoReturn:
+    def _outside(self, elements: list[str], where: str) -> NoReturn:
+        tag = elements[0]
         if tag in ENVELOPE_TAGS:
             self._fail(tag, f"unexpected {tag} segment {where}")
+        if tag == "TA1":
+            self._fail(tag, _ta1_not_supported(elements))
         name = segment_label(tag)
         self._fail(name, f"segment {name} is outside any transaction set ({where})")
+
+    def _isa_alone(self) -> NoReturn:
+        """Nothing after the ISA: say so, and suspect the terminator when it is a line break."""
+        detail = (
+            f"interchange {self.label} is an ISA alone: "
+            "no GS and no IEA trailer follow it (end of data)"
+        )
+        if self.text.delimiters.segment in LINE_BREAKS:
+            detail += "; is the segment terminator after ISA16 missing?"
+        raise EnvelopeError(
+            detail,
+            interchange=self.label,
+            interchange_control_number=self.label,
+            position=self.base,
+            segment_id="IEA",
+        )
 
     def _require(self, elements: list[str], count: int) -> None:
         tag = elements[0]
@@ -353,12 +413,15 @@ class _EnvelopeReader:
             self._fail("GS", f"{time} is not a valid time", "GS05")
         return day.replace(hour=hour, minute=minute, second=second)
 
-    def _fail(self, segment_id: str, detail: str, element: str | None = None) -> NoReturn:
+    def _fail(
+        self, segment_id: str, detail: str, element: str | None = None, at: int | None = None
+    ) -> NoReturn:
+        """Raise for the segment at the cursor, or at file position ``at``."""
         raise EnvelopeError(
             detail,
             interchange=self.label,
             interchange_control_number=self.label,
-            position=self.base + self.index,
+            position=self.base + self.index if at is None else at,
             segment_id=segment_id,
             element=element,
         )
@@ -376,3 +439,18 @@ class _EnvelopeReader:
 
 def _digits(value: str) -> bool:
     return value.isascii() and value.isdigit()
+
+
+TA1_CODES = {"A": "accepted", "E": "accepted with errors", "R": "rejected"}
+
+
+def _ta1_not_supported(ta1: list[str]) -> str:
+    """``TA1 not supported: this interchange acknowledgment says interchange 905 was rejected
+    (TA104 R, TA105 022)``: what an operator needs to follow it up by hand."""
+    ta1 = ta1 + [""] * (6 - len(ta1))
+    number, code, note = (value.strip() for value in (ta1[1], ta1[4], ta1[5]))
+    verdict = TA1_CODES.get(code, "answered")
+    return (
+        f"TA1 not supported: this interchange acknowledgment says interchange "
+        f"{number or '?'} was {verdict} (TA104 {code or '-'}, TA105 {note or '-'})"
+    )

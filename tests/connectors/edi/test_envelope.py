@@ -153,3 +153,98 @@ def test_given_a_group_without_ge_when_read_then_the_iea_is_unexpected_inside_it
     error = error_of("\n".join(rows[:-2] + rows[-1:]))
     assert (error.segment_id, error.position) == ("IEA", len(rows) - 1)
     assert "inside functional group 77" in error.detail
+
+
+def test_given_two_interchanges_with_one_isa13_when_read_then_the_second_names_the_first():
+    first = written(1)
+    second = written(1).replace("*000000905*", "*905*", 1)  # the same number, unpadded
+    error = error_of(first + second)
+    position = len(lines(first)) + 1
+    assert (error.position, error.segment_id, error.element) == (position, "ISA", "ISA13")
+    assert str(error) == (
+        f"interchange 905, segment {position} (ISA), element ISA13: "
+        "duplicate control number 905: the interchange at segment 1 has it too"
+    )
+
+
+def test_given_two_groups_with_one_gs06_when_read_then_the_second_names_the_first():
+    rows = lines(written(1))
+    group = rows[1:-1]
+    text = "\n".join([rows[0], *group, *group, "IEA*2*000000905~"])
+    error = error_of(text)
+    position = 2 + len(group)
+    assert str(error) == (
+        f"interchange 000000905, segment {position} (GS), element GS06: "
+        "duplicate control number 77: the group at segment 2 has it too"
+    )
+
+
+@pytest.mark.parametrize("number", ["0001", "1"])
+def test_given_two_sets_with_one_st02_in_a_group_when_read_then_the_second_names_the_first(
+    number,
+):
+    text = written(2)
+    rows = lines(text)
+    second = rows.index("ST*945*0002~") + 1
+    trailer = next(n for n, row in enumerate(rows, 1) if row.startswith("SE*") and "*0002" in row)
+    text = replace_line(text, second, f"ST*945*{number}")
+    text = replace_line(text, trailer, rows[trailer - 1].replace("*0002~", f"*{number}"))
+    error = error_of(text)
+    assert (error.position, error.segment_id, error.element) == (second, "ST", "ST02")
+    assert str(error) == (
+        f"interchange 000000905, segment {second} (ST), element ST02: "
+        f"duplicate control number {number}: the set at segment 3 of group 77 has it too"
+    )
+
+
+def test_given_the_same_st02_in_two_groups_when_read_then_both_are_kept():
+    rows = lines(written(1))
+    group = rows[1:-1]
+    other = [row.replace("*77*", "*78*").replace("GE*1*77", "GE*1*78") for row in group]
+    [interchange] = read_interchanges("\n".join([rows[0], *group, *other, "IEA*2*905~"]))
+    assert [g.control_number for g in interchange.groups] == ["77", "78"]
+    assert [g.transaction_sets[0].control_number for g in interchange.groups] == ["0001", "0001"]
+
+
+TA1 = "TA1*000000123*261122*0915*R*022~"
+
+
+@pytest.mark.parametrize(
+    ("where", "position"),
+    [("alone", 2), ("before the group", 2), ("inside the group", 3)],
+)
+def test_given_a_ta1_when_read_then_it_is_not_supported_rather_than_outside_a_set(where, position):
+    rows = lines(written(1))
+    if where == "alone":
+        rows = [rows[0], TA1, "IEA*0*000000905~"]
+    else:
+        rows.insert({"before the group": 1, "inside the group": 2}[where], TA1)
+    error = error_of("\n".join(rows))
+    assert (error.position, error.segment_id, error.element) == (position, "TA1", None)
+    assert error.detail == (
+        "TA1 not supported: this interchange acknowledgment says interchange 000000123 "
+        "was rejected (TA104 R, TA105 022)"
+    )
+
+
+def test_given_a_short_ta1_when_read_then_it_is_still_named():
+    rows = lines(written(1))
+    error = error_of("\n".join([rows[0], "TA1*000000123~", "IEA*0*000000905~"]))
+    assert error.detail == (
+        "TA1 not supported: this interchange acknowledgment says interchange 000000123 "
+        "was answered (TA104 -, TA105 -)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("isa_end", "hint"),
+    [("*>~\n", ""), ("*>\n", "; is the segment terminator after ISA16 missing?")],
+)
+def test_given_an_isa_alone_when_read_then_it_is_said_so(isa_end, hint):
+    isa = lines(written(1))[0]
+    error = error_of(isa.removesuffix("*>~") + isa_end)
+    assert (error.position, error.segment_id) == (2, "IEA")
+    assert str(error) == (
+        "interchange 000000905, segment 2 (IEA): interchange 000000905 is an ISA alone: "
+        f"no GS and no IEA trailer follow it (end of data){hint}"
+    )

@@ -119,7 +119,16 @@ EXPECTED = [
         2,
         "IEA",
         None,
-        "no IEA trailer",
+        "is an ISA alone: no GS and no IEA trailer follow it (end of data)",
+    ),
+    (  # ISA16 ':' then a line break and nothing more: read as a line-break terminator
+        "x12_malformed/badx12__segment_terminator.edi",
+        "000010216",
+        2,
+        "IEA",
+        None,
+        "is an ISA alone: no GS and no IEA trailer follow it (end of data); "
+        "is the segment terminator after ISA16 missing?",
     ),
     (
         "x12/945/x12-types__test_945_parse_1.edi",
