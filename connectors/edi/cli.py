@@ -3,8 +3,11 @@
 For each file prints one line, either::
 
     ok.edi: OK - 1 interchange, 1 group, 3 transaction sets (945 x3)
+    po.edi: OK - 1 interchange, 1 group, 2 transaction sets (850 x1, 940 x1); 850: envelope only
 
-or the specific error, naming the interchange (ISA13), the segment position in
+(``envelope only``: set types whose content nobody here reads, so only their
+ST/SE envelope was checked -- every type with ``--envelope-only``), or the
+specific error, naming the interchange (ISA13), the segment position in
 the file, the segment id and the element::
 
     bad.edi: ERROR - interchange 000000905, segment 14 (IEA), element IEA02: ...
@@ -53,11 +56,15 @@ def validate_file(path: Path, envelope_only: bool = False) -> tuple[str, bool]:
         refusal = _first_refused_set(interchanges)
         if refusal:
             return f"{path}: ERROR - {refusal}", False
-    return f"{path}: OK - {summary(interchanges)}", True
+    return f"{path}: OK - {summary(interchanges, envelope_only)}", True
 
 
-def summary(interchanges: list[Interchange]) -> str:
-    """``1 interchange, 1 group, 3 transaction sets (945 x3)``."""
+def summary(interchanges: list[Interchange], envelope_only: bool = False) -> str:
+    """``1 interchange, 1 group, 3 transaction sets (850 x1, 945 x2); 850: envelope only``.
+
+    The set types after ``;`` are those whose content was not checked: no
+    reader for them (see ``READERS``), or all of them with ``envelope_only``.
+    """
     groups = [group for interchange in interchanges for group in interchange.groups]
     codes = Counter(ts.code for group in groups for ts in group.transaction_sets)
     text = ", ".join(
@@ -69,6 +76,9 @@ def summary(interchanges: list[Interchange]) -> str:
     )
     if codes:
         text += " (" + ", ".join(f"{code} x{n}" for code, n in sorted(codes.items())) + ")"
+    unchecked = sorted(code for code in codes if envelope_only or code not in READERS)
+    if unchecked:
+        text += f"; {', '.join(unchecked)}: envelope only"
     return text
 
 
@@ -101,7 +111,8 @@ def _parser() -> argparse.ArgumentParser:
             "counts (SE01, GE01, IEA01) and control numbers (ISA13=IEA02, GS06=GE02, "
             "ST02=SE02, compared as numbers), then the content of 940, 945, 846 and 997 "
             "sets. Prints per file 'FILE: OK - N interchanges, N groups, N transaction "
-            "sets (945 xN)' or 'FILE: ERROR - interchange ISA13, segment POSITION (ID), "
+            "sets (945 xN)', followed by '; 850: envelope only' for set types whose content "
+            "was not checked, or 'FILE: ERROR - interchange ISA13, segment POSITION (ID), "
             "element ELEMENT: what is wrong'. Exit status 0 when all files are valid, "
             "1 otherwise."
         ),

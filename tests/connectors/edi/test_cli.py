@@ -60,9 +60,49 @@ def test_given_a_bad_document_when_validated_then_the_set_segment_and_element_ar
     assert "945 set 0001" in result.stdout and "element W1203" in result.stdout
 
 
+def test_given_a_set_type_nobody_reads_when_validated_then_ok_says_envelope_only(tmp_path):
+    path = tmp_path / "po.edi"
+    data = write_945([make_advice("A"), make_advice("B")], make_envelope())
+    path.write_bytes(data.replace(b"ST*945*0002~", b"ST*850*0002~"))
+    result = inspect("validate", str(path))
+    assert result.returncode == 0
+    assert result.stdout == (
+        f"{path}: OK - 1 interchange, 1 group, 2 transaction sets (850 x1, 945 x1); "
+        "850: envelope only\n"
+    )
+
+
+def test_given_envelope_only_when_validated_then_every_set_type_is_envelope_only(good_file):
+    result = inspect("validate", "--envelope-only", str(good_file))
+    assert result.stdout == (
+        f"{good_file}: OK - 1 interchange, 1 group, 3 transaction sets (945 x3); "
+        "945: envelope only\n"
+    )
+
+
+def test_given_a_duplicate_set_control_number_when_validated_then_both_sets_are_named(
+    good_file, tmp_path
+):
+    bad = tmp_path / "twice.edi"
+    data = good_file.read_bytes().replace(b"ST*945*0002~", b"ST*945*0001~")
+    bad.write_bytes(data.replace(b"*0002~", b"*0001~"))
+    result = inspect("validate", str(bad))
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"{bad}: ERROR - interchange 000000905, segment ")
+    assert "(ST), element ST02: duplicate control number 0001: the set at segment 3 " in (
+        result.stdout
+    )
+
+
 @pytest.mark.parametrize(
     "content",
-    [b"", b"\x00\xff\xfe garbage \x80", "ISA*00*\N{ROCKET}".encode(), b"ST*997*0001~SE*2*0001~"],
+    [
+        b"",
+        b"\x00\xff\xfe garbage \x80",
+        "ISA*00*\N{ROCKET}".encode(),
+        b"ST*997*0001~SE*2*0001~",
+        "ISA*00*          *00*          ".encode("cp037"),
+    ],
 )
 def test_given_junk_when_validated_then_an_error_line_and_exit_1(tmp_path, content):
     path = tmp_path / "junk.edi"
