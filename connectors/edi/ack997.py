@@ -10,7 +10,9 @@
 * ``write_997(ack, envelope) -> bytes``: one interchange, one group (GS01
   ``FA``), one 997.
 * ``read_997(transaction_set) -> FunctionalAck``: what a warehouse says about
-  our 940s; ``read_997(write_997(ack)...) == ack``.
+  our 940s; ``read_997(write_997(ack)...) == ack``. Its AK9 counts must agree
+  with its AK5s (see :func:`_count_problem`), else the 997 is refused naming
+  the AK9 element.
 
 Dataclasses:
 
@@ -30,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from connectors.edi.envelope import FunctionalGroup, TransactionSet
-from connectors.edi.errors import ElementNote, SegmentNote
+from connectors.edi.errors import ElementNote, ElementSyntax, SegmentNote, SegmentSyntax
 from connectors.edi.segment_reader import (
     missing_segment,
     need,
@@ -165,6 +167,8 @@ def read_997(ts: TransactionSet) -> FunctionalAck:
         notes.append(missing_segment("AK1", 2, "AK1 (functional group response header)"))
     if draft.ak9 is None and not noted(notes, "AK9"):
         notes.append(missing_segment("AK9", ts.segment_count, "AK9 (group response trailer)"))
+    if not notes:  # counts mean something only when every AK2 loop and the AK9 were read
+        notes.extend(_count_notes(ts, draft))
     raise_for_notes(ts, notes)
     ak1, ak9 = draft.ak1, draft.ak9
     return FunctionalAck(
@@ -259,6 +263,63 @@ def _ak9(draft: _AckDraft, segment: list[str]) -> None:
     for index, what in ((2, "sets included"), (3, "sets received"), (4, "sets accepted")):
         _count(s[index], index, f"number of {what} (AK90{index})")
     draft.ak9 = s
+
+
+# AK501 codes that reject a set; A accepts it. E ("accepted, but errors were noted")
+# counts neither way: partners differ on whether AK904 includes those sets.
+REJECTING = frozenset({REJECTED, "M", "W", "X"})
+
+
+def _count_notes(ts: TransactionSet, draft: _AckDraft) -> list[SegmentNote]:
+    """The AK3/AK4 for an AK9 whose counts its AK5s contradict (empty when they agree)."""
+    problem = _count_problem(draft)
+    if problem is None:
+        return []
+    index, detail = problem
+    ak9 = draft.ak9
+    # X12 has no AK403 code for a count that contradicts the set; 7 (invalid
+    # code value) is the nearest, and the detail says what is wrong.
+    element = ElementNote(index, ElementSyntax.INVALID_CODE, ak9[index], detail=detail)
+    position = _last_position(ts, "AK9")
+    return [
+        SegmentNote("AK9", position, SegmentSyntax.HAS_ELEMENT_ERRORS, (element,), detail=detail)
+    ]
+
+
+def _count_problem(draft: _AckDraft) -> tuple[int, str] | None:
+    """``(AK9 element index, detail)`` for the first count the AK2/AK5 loops contradict.
+
+    A 997 may list only some sets (a partner may leave out the accepted
+    ones), so the AK5s bound the counts rather than fix them: AK903 received
+    <= AK902 included; AK2 loops <= received; sets the AK5s accept <= AK904
+    accepted <= received minus the sets the AK5s reject.
+    """
+    included, received, accepted = (int(value) for value in draft.ak9[2:5])
+    listed = len(draft.sets)
+    accepting = sum(1 for values in draft.sets if values["status"] == ACCEPTED)
+    rejecting = sum(1 for values in draft.sets if values["status"] in REJECTING)
+    if received > included:
+        return 3, f"{received} sets received, more than the {included} included (AK902)"
+    if listed > received:
+        return 3, f"{received} sets received, but the AK2 loops acknowledge {listed}"
+    if accepted < accepting:
+        return 4, f"{accepted} sets accepted, but the AK5s accept {accepting} (AK501 A)"
+    if accepted > received - rejecting:
+        detail = (
+            f"{accepted} sets accepted, but the AK5s reject {rejecting} of the {received} received"
+        )
+        return 4, detail
+    return None
+
+
+def _last_position(ts: TransactionSet, tag: str) -> int:
+    """Position in the set (ST = 1) of the last ``tag`` segment."""
+    mark = tag + ts.delimiters.element
+    segments = ts.segments
+    return next(
+        (index for index in range(len(segments), 0, -1) if segments[index - 1].startswith(mark)),
+        ts.segment_count,
+    )
 
 
 def _count(value: str, index: int, what: str) -> int:

@@ -122,3 +122,57 @@ def test_given_a_997_without_ak9_when_read_then_it_is_noted_missing():
     with pytest.raises(DocumentError) as caught:
         read_997(interchange.groups[0].transaction_sets[0])
     assert [(n.segment_id, n.error_code) for n in caught.value.notes] == [("AK9", "3")]
+
+
+def ack_with(status, included, received, accepted, set_statuses) -> FunctionalAck:
+    """A warehouse's 997 for our group 4312, its AK9 counts as given, one AK2/AK5 per status."""
+    set_acks = tuple(
+        SetAck("940", f"{n:04d}", code, () if code == "A" else ("5",))
+        for n, code in enumerate(set_statuses, start=1)
+    )
+    return FunctionalAck("OW", "4312", "004010", status, included, received, accepted, set_acks)
+
+
+@pytest.mark.parametrize(
+    ("counts", "set_statuses", "element", "detail"),
+    [
+        ((1, 2, 1), "A", 3, "2 sets received, more than the 1 included (AK902)"),
+        ((3, 1, 1), "AR", 3, "1 sets received, but the AK2 loops acknowledge 2"),
+        ((2, 2, 0), "AR", 4, "0 sets accepted, but the AK5s accept 1 (AK501 A)"),
+        ((2, 2, 2), "AR", 4, "2 sets accepted, but the AK5s reject 1 of the 2 received"),
+        ((3, 3, 3), "R", 4, "3 sets accepted, but the AK5s reject 1 of the 3 received"),
+    ],
+)
+def test_given_ak9_counts_its_ak5s_contradict_when_read_then_the_ak9_element_is_named(
+    counts, set_statuses, element, detail
+):
+    ack = ack_with("P", *counts, set_statuses)
+    [interchange] = read_interchanges(write_997(ack, make_envelope()))
+    [ts] = interchange.groups[0].transaction_sets
+    with pytest.raises(DocumentError) as caught:
+        read_997(ts)
+    [note] = caught.value.notes
+    ak9 = ts.segment_count - 1  # AK9 is the last segment before the SE
+    assert (note.segment_id, note.position, note.error_code) == ("AK9", ak9, "8")
+    assert note.elements == (ElementNote(element, "7", str(counts[element - 2])),)
+    assert str(caught.value) == (
+        f"interchange 000000905, group 77, 997 set 0001 (ST at segment 3): segment {ak9 + 2} "
+        f"(AK9, #{ak9} in the set), element AK90{element}: {detail}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "counts", "set_statuses"),
+    [
+        ("A", (3, 3, 3), ""),  # accepted sets left out: the group's AK901 speaks for them
+        ("P", (3, 3, 2), "R"),
+        ("P", (3, 2, 1), "AR"),  # one set never arrived
+        ("E", (1, 1, 0), "E"),  # partners differ on counting E as accepted
+        ("E", (1, 1, 1), "E"),
+    ],
+)
+def test_given_ak9_counts_its_ak5s_allow_when_read_then_the_997_is_accepted(
+    status, counts, set_statuses
+):
+    ack = ack_with(status, *counts, set_statuses)
+    assert read_back(write_997(ack, make_envelope())) == ack
