@@ -109,7 +109,8 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Check each FILE: delimiters from its ISA, ISA/IEA, GS/GE, ST/SE pairing, "
             "counts (SE01, GE01, IEA01) and control numbers (ISA13=IEA02, GS06=GE02, "
-            "ST02=SE02, compared as numbers), then the content of 940, 945, 846 and 997 "
+            "ST02=SE02, compared as numbers; no ISA13 twice in a file, GS06 twice in an "
+            "interchange, ST02 twice in a group), then the content of 940, 945, 846 and 997 "
             "sets. Prints per file 'FILE: OK - N interchanges, N groups, N transaction "
             "sets (945 xN)', followed by '; 850: envelope only' for set types whose content "
             "was not checked, or 'FILE: ERROR - interchange ISA13, segment POSITION (ID), "
