@@ -38,7 +38,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0003_kinds_indexes_and_defaults"),
+        ("audit", "0004_runtime_role_and_truncate_guard"),
         ("fulfillment", "0002_schedules_and_roles"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
