@@ -355,20 +355,18 @@ def profile_send_job(warehouse_id: int, orders: int) -> None:
     this one does not see: that call gets a profiler of its own, and the
     two are printed together.
     """
-    from syncplatform.fulfillment.services import outbound
+    from syncplatform.fulfillment.services import shipping_order_batch as batch
 
     forget_sent_shipping_orders()
     profiler, writer_profiler = cProfile.Profile(), cProfile.Profile()
-    write_940 = outbound.write_940
-    outbound.write_940 = lambda *args, **options: writer_profiler.runcall(
-        write_940, *args, **options
-    )
+    write_940 = batch.write_940
+    batch.write_940 = lambda *args, **options: writer_profiler.runcall(write_940, *args, **options)
     profiler.enable()
     try:
         run = run_send_job(warehouse_id, orders)
     finally:
         profiler.disable()
-        outbound.write_940 = write_940
+        batch.write_940 = write_940
     say(f"profiled send job: {run.seconds:.2f} s (cProfile slows Python code down)")
     for order_by in ("cumulative", "tottime"):
         text = io.StringIO()

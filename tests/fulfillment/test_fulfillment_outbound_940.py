@@ -315,16 +315,18 @@ def test_given_an_envelope_the_writer_refuses_when_sending_then_nothing_is_store
 def test_when_sending_then_the_cycle_collector_pauses_for_the_batch_and_is_as_before_after(
     config, posted_order, monkeypatch, collector_on
 ):
-    from syncplatform.fulfillment.services import outbound
+    from syncplatform.fulfillment.services import shipping_order_batch
 
     paused_during = []
-    real_documents = outbound.shipping_order_documents
+    real_documents = shipping_order_batch.shipping_order_documents
 
     def documents_noting_the_collector(orders):
         paused_during.append(not gc.isenabled())
         return real_documents(orders)
 
-    monkeypatch.setattr(outbound, "shipping_order_documents", documents_noting_the_collector)
+    monkeypatch.setattr(
+        shipping_order_batch, "shipping_order_documents", documents_noting_the_collector
+    )
     posted_order("WEB-GC")
     was_on = gc.isenabled()
     (gc.enable if collector_on else gc.disable)()

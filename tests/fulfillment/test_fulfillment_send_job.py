@@ -26,6 +26,7 @@ from syncplatform.fulfillment.services import (
     send_shipping_orders,
     upload_interchange,
 )
+from syncplatform.fulfillment.services.shipping_order_batch import ShippingOrderBatch
 from syncplatform.mappings.models import SkuMapping
 from tests.fulfillment.fulfillment_files import order_line
 from tests.support.sftp import pin_another_host_key
@@ -191,11 +192,11 @@ def test_given_a_batch_that_fails_after_its_file_was_staged_then_no_file_is_left
         stage(client, folder, name, content)
         staged.append(sftp_folders.names("outbound")[0])
 
-    def database_gone(interchange, content):
+    def database_gone(batch, interchange, content):
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(SftpClient, "stage", stage_and_note)
-    monkeypatch.setattr("syncplatform.fulfillment.services.outbound._store_content", database_gone)
+    monkeypatch.setattr(ShippingOrderBatch, "store_bytes", database_gone)
     with pytest.raises(OperationalError):
         send_and_upload_shipping_orders(sftp_config.partner_id)
 
