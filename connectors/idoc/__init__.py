@@ -20,12 +20,16 @@ IDoc (DOCNUM), the segment, the field and the line: ``MalformedXmlError``,
 that cannot be sent (a port longer than SAP's field). Reading raises nothing
 else, whatever the bytes (``OSError`` for a path that cannot be opened).
 
+Everything here is pure: the same bytes read to the same documents and the
+same documents write to the same bytes, nothing is remembered between calls,
+so repeating a call is always safe (DOCNUMs come from the caller's sequence).
+
 Modules: ``values`` (SAP's text for numbers, dates, times), ``control``
 (EDI_DC40), ``segments`` (Idoc, Segment, accessors), ``package`` (the
-streaming reader), ``writing`` (the streaming writer), ``soap``
-(envelopes), one module per IDoc type (``delvry07``,
-``wmmbid02``, ``invoic02``: dataclasses, ``read_*``, ``write_*``),
-``readers`` (IDOCTYP -> reader), ``cli`` (the inspector).
+streaming reader), ``writing`` (the streaming writer), ``soap`` (envelopes),
+one module per IDoc type (``delvry07``, ``wmmbid02``, ``invoic02``:
+dataclasses, ``read_*``, ``write_*``, ``*_idoc``), ``readers`` (IDOCTYP ->
+reader), ``cli`` (the inspector).
 """
 
 from connectors.idoc.control import ControlRecord, format_docnum

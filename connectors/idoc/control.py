@@ -110,11 +110,17 @@ def format_docnum(number: int) -> str:
 
 def read_control(fields: Mapping[str, str], line: int | None = None) -> ControlRecord:
     """The control record from EDI_DC40's fields (values already stripped)."""
-    docnum = fields.get("DOCNUM", "")
     try:
         return _read(fields, line)
     except IdocError as error:
-        raise error.located(docnum=docnum if docnum.isdigit() else "", position=None) from None
+        raise error.located(docnum=sound_docnum(fields), position=None) from None
+
+
+def sound_docnum(fields: Mapping[str, str]) -> str:
+    """EDI_DC40-DOCNUM when it is one (1 to 16 digits), to name the IDoc in an error; else ""."""
+    docnum = fields.get("DOCNUM", "")
+    is_sound = docnum.isascii() and docnum.isdigit() and len(docnum) <= DOCNUM_LENGTH
+    return docnum if is_sound else ""
 
 
 def _read(fields: Mapping[str, str], line: int | None) -> ControlRecord:

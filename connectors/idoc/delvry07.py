@@ -326,6 +326,7 @@ def _item_segment(item: DeliveryItem) -> Segment:
         ],
         [_qualifier_segment("E1EDL19", action) for action in item.actions],
         required=("POSNR",),
+        digits={"POSNR": 6, "VGPOS": 6},
     )
 
 
@@ -340,6 +341,7 @@ def _handling_unit_segment(unit: HandlingUnit) -> Segment:
                 ("MATNR", content.material),
                 ("CHARG", content.batch),
             ],
+            digits={"POSNR": 6},
         )
         for content in unit.items
     ]

@@ -368,4 +368,5 @@ def _item_segment(item: InvoiceItem) -> Segment:
         ],
         children,
         required=("POSEX",),
+        digits={"POSEX": 6},
     )

@@ -35,7 +35,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from connectors.idoc.control import SEGMENT as CONTROL_SEGMENT
-from connectors.idoc.control import read_control
+from connectors.idoc.control import ControlRecord, read_control, sound_docnum
 from connectors.idoc.errors import (
     IdocError,
     IdocStructureError,
@@ -59,7 +59,7 @@ PARSER_OPTIONS = {
     "remove_blank_text": True,
 }
 
-Source = bytes | str | os.PathLike | BinaryIO
+Source = bytes | bytearray | memoryview | str | os.PathLike | BinaryIO
 
 
 def iter_idocs(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Idoc]:
@@ -169,7 +169,7 @@ class _PackageReader:
             numbers = count(1)
             segments = tuple(_segment(child, numbers) for child in children[1:])
         except IdocError as error:
-            raise error.located(docnum=control_docnum(fields), position=position) from None
+            raise error.located(docnum=sound_docnum(fields), position=position) from None
         return Idoc(control, segments, position, element.sourceline)
 
     def _check_package(self, package: etree._Element | None, idoc: etree._Element) -> None:
@@ -196,7 +196,7 @@ class _PackageReader:
             )
         self.package = package
 
-    def _check_type(self, control, line: int | None) -> None:
+    def _check_type(self, control: ControlRecord, line: int | None) -> None:
         root = local_name(self.package.tag)
         if root not in (control.idoc_type, control.extension_type):
             raise IdocStructureError(
@@ -224,11 +224,6 @@ class _PackageReader:
         parent = element.getparent()
         while element.getprevious() is not None:
             del parent[0]
-
-
-def control_docnum(fields) -> str:
-    docnum = fields.get("DOCNUM", "")
-    return docnum if docnum.isascii() and docnum.isdigit() else ""
 
 
 def _segment(element: etree._Element, numbers: Iterator[int]) -> Segment:

@@ -6,11 +6,11 @@ writer takes, whatever the IDoc type. The typed modules (``delvry07``,
 accessors below, which raise the specific error naming segment and field,
 and build them back with ``build_segment``.
 
-* ``Segment``: ``name`` (E1EDL24), ``fields`` (SAP field name -> text, blanks
-  around it stripped as SAP drops them from CHAR fields), ``children``,
-  ``number`` (SEGNUM: 1-based position in the IDoc, depth first) and
-  ``line`` in the file. ``number`` and ``line`` are 0/None on a built segment
-  and not part of equality.
+* ``Segment``: ``name`` (E1EDL24), ``fields`` (SAP field name -> text with
+  the blanks around it stripped, as SAP drops them from CHAR fields; treat
+  it as read-only), ``children``, ``number`` (SEGNUM: 1-based position in
+  the IDoc, depth first) and ``line`` in the file. ``number`` and ``line``
+  are 0/None on a built segment and not part of equality.
 * ``Idoc``: ``control`` (``ControlRecord``), ``segments`` (the top-level data
   segments), ``position`` (1-based, in its package) and ``line``.
 """
@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from types import MappingProxyType
 
 from connectors.idoc.control import ControlRecord
 from connectors.idoc.errors import (
@@ -155,21 +154,33 @@ def build_segment(
     children: Iterable[Segment] = (),
     *,
     required: tuple[str, ...] = (),
+    digits: Mapping[str, int] | None = None,
 ) -> Segment:
     """A segment with its fields in SAP's order; empty values (``""``, None) are left out.
 
-    Decimals, dates and times are written as SAP writes them. A field named
-    in ``required`` without a value raises ``MissingFieldError``: the writer
-    refuses what the reader would.
+    Decimals, dates and times are written as SAP writes them. The writer
+    refuses what the reader would: a field named in ``required`` without a
+    value raises ``MissingFieldError``, one in ``digits`` (field -> length,
+    the NUMC item numbers) that is not up to that many digits raises
+    ``InvalidValueError``.
     """
     values = {}
     for field_name, value in fields:
         text = _field_text(name, field_name, value)
         if text:
+            if digits and field_name in digits:
+                _checked(parse_digits, text, name, field_name, digits[field_name])
             values[field_name] = text
         elif field_name in required:
             raise MissingFieldError("mandatory field is missing", segment=name, field=field_name)
-    return Segment(name, MappingProxyType(values), tuple(children))
+    return Segment(name, values, tuple(children))
+
+
+def _checked(parse, text: str, segment: str, field_name: str, *args) -> None:
+    try:
+        parse(text, *args)
+    except ValueError as error:
+        raise InvalidValueError(str(error), segment=segment, field=field_name) from None
 
 
 def moment_fields(

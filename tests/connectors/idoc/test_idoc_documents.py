@@ -14,6 +14,7 @@ from connectors.idoc import (
     Delivery,
     GoodsMovement,
     GoodsMovementItem,
+    InvalidValueError,
     Invoice,
     InvoiceTotal,
     MissingFieldError,
@@ -165,3 +166,30 @@ def test_given_a_document_of_another_type_when_written_as_delivery_then_a_config
 
     with pytest.raises(ConfigError, match="a Delivery is a DELVRY07, not a INVOIC02"):
         written(write_delvry07, [wrong])
+
+
+def test_given_an_item_number_that_is_not_numc_when_written_then_refused_as_the_reader_would():
+    delivery = make_delivery()
+    item = replace(delivery.items[0], item_number="10A")
+
+    with pytest.raises(InvalidValueError) as caught:
+        written(write_delvry07, [replace(delivery, items=(item,))])
+
+    assert str(caught.value) == (
+        "IDoc 0000000000004711, segment E1EDL24, field POSNR: "
+        "'10A' is not a number of at most 6 digits"
+    )
+
+
+def test_given_a_control_character_in_a_value_when_written_then_refused_naming_the_field():
+    invoice = make_invoice()
+    partner = replace(invoice.partners[0], name="Pat\x07Doe")
+
+    with pytest.raises(InvalidValueError) as caught:
+        written(write_invoic02, [replace(invoice, partners=(partner,))])
+
+    assert str(caught.value) == (
+        "IDoc 0000000000009001, segment E1EDKA1, field NAME1: "
+        "character U+0007 cannot be carried by XML"
+    )
+    assert caught.value.position == 1
