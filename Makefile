@@ -23,10 +23,11 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	deploy/local/with-services.sh $(PY) -m bench
 
-## lint: ruff, Django's checks, no missing migrations
+## lint: ruff, the import layers (pyproject.toml), Django's checks, no missing migrations
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 

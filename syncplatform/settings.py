@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "syncplatform.audit",
     "syncplatform.orders",
     "syncplatform.fulfillment",
+    "syncplatform.demo",
 ]
 
 MIDDLEWARE = [

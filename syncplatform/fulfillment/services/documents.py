@@ -10,7 +10,7 @@ from connectors.edi.w940 import ShippingOrderLine
 from syncplatform.core.errors import NeedsPerson
 from syncplatform.mappings.choices import CodeType
 from syncplatform.mappings.models import CodeMapping, SkuMapping
-from syncplatform.orders.models import Order, OrderLine
+from syncplatform.orders.reads import erp_reference_of, order_line_rows
 
 from .arrays import any_of
 
@@ -35,8 +35,9 @@ class OrderRow(NamedTuple):
     shipping_method: str
     erp_document_number: str
 
-    # The model's own property: the reference has one definition.
-    erp_reference = Order.erp_reference
+    @property
+    def erp_reference(self) -> str:
+        return erp_reference_of(self.pk)
 
 
 def depositor_order_number(order) -> str:
@@ -76,12 +77,7 @@ def shipping_order_documents(orders: Sequence[OrderRow]) -> Iterator[ShippingOrd
 def _lines_by_order(orders) -> dict[int, list[tuple[int, str, int, int]]]:
     """Each order's lines in line-number order: ``(order id, sku, quantity, line number)``."""
     lines: dict[int, list] = {order.pk: [] for order in orders}
-    rows = (
-        OrderLine.objects.filter(order_id__in=any_of(list(lines)))
-        .order_by("order_id", "line_number")
-        .values_list("order_id", "sku", "quantity", "line_number")
-    )
-    for row in rows:
+    for row in order_line_rows(any_of(list(lines))):
         lines[row[0]].append(row)
     return lines
 

@@ -9,14 +9,11 @@ import hashlib
 from collections.abc import Sequence
 
 from django.db import connection
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from connectors.edi.w940 import write_940
 from connectors.sftp import RemoteFolder, SftpClient
-from syncplatform.mappings.models import LocationMapping
-from syncplatform.orders.choices import OrderStatus
-from syncplatform.orders.models import Order
+from syncplatform.orders.reads import posted_orders_routed_to
 
 from ..choices import EDI_940_OUT, AckState, ShippingOrderStatus
 from ..models import Interchange, ShippingOrder, WarehouseConfig
@@ -94,14 +91,7 @@ def store_content(interchange: Interchange, content: bytes) -> None:
 
 def orders_awaiting_shipping_order(warehouse):
     """Posted orders routed (by location mapping) to this warehouse and not sent yet."""
-    routed = LocationMapping.objects.in_force().filter(
-        channel=OuterRef("channel"),
-        channel_location=OuterRef("fulfillment_location"),
-        warehouse=warehouse,
-    )
-    return Order.objects.filter(
-        Exists(routed), status=OrderStatus.POSTED, shipping_order__isnull=True
-    )
+    return posted_orders_routed_to(warehouse)
 
 
 def _lock_waiting_orders(warehouse, limit: int) -> list[OrderRow]:
