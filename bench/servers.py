@@ -1,8 +1,10 @@
-"""Child server processes for benchmarks: start, wait until ready, stop.
+"""Child server processes for benchmarks, the chaos run and end-to-end tests.
 
-Each process writes its output to ``var/bench/logs/<name>.log`` (kept after the
-run: read it when a benchmark fails) and runs in its own process group, so
-stopping it also stops gunicorn's or Celery's children.
+Start, wait until ready, stop or kill. Each process writes its output to a log
+file (kept after the run: read it when something fails) and runs in its own
+process group, so stopping it also stops gunicorn's or Celery's children.
+This is the one implementation: ``tests/support/processes.py`` uses it with
+``AssertionError`` as its failure, so a test fails instead of a run aborting.
 """
 
 import os
@@ -32,7 +34,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(predicate: Callable[[], object], *, timeout: float, what: str, interval=0.1):
+def wait_until(
+    predicate: Callable[[], object],
+    *,
+    timeout: float,
+    what: str = "condition",
+    interval: float = 0.1,
+    failure: type[Exception] = BenchSetupError,
+):
     """Poll ``predicate`` until it returns something truthy, which is returned."""
     deadline = time.monotonic() + timeout
     while True:
@@ -40,7 +49,7 @@ def wait_until(predicate: Callable[[], object], *, timeout: float, what: str, in
         if result:
             return result
         if time.monotonic() > deadline:
-            raise BenchSetupError(f"timed out after {timeout:.0f}s waiting for {what}")
+            raise failure(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(interval)
 
 
@@ -51,13 +60,26 @@ def child_env(**overrides: str) -> dict:
 
 
 class ServerProcess:
-    """A server started for one benchmark; its output goes to a log file."""
+    """A server started for one run; its output goes to ``log_dir/<name>.log``.
 
-    def __init__(self, name: str, argv: list[str], *, env: dict):
-        LOG_DIR.mkdir(parents=True, exist_ok=True)
-        self.name = name
-        self.log_path = LOG_DIR / f"{name}.log"
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+    ``failure`` is the exception raised when it exits early or never gets ready;
+    ``append`` keeps what earlier processes of the same name wrote to the log.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        *,
+        env: dict,
+        log_dir: Path = LOG_DIR,
+        failure: type[Exception] = BenchSetupError,
+        append: bool = False,
+    ):
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.name, self.failure = name, failure
+        self.log_path = log_dir / f"{name}.log"
+        self._log = open(self.log_path, "ab" if append else "wb")  # noqa: SIM115 - see stop()
         self.process = subprocess.Popen(
             argv,
             cwd=REPO,
@@ -67,16 +89,18 @@ class ServerProcess:
             start_new_session=True,
         )
 
-    def log_tail(self, lines: int = 30) -> str:
+    def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
 
     def check_running(self) -> None:
         if self.process.poll() is not None:
-            raise BenchSetupError(
+            raise self.failure(
                 f"{self.name} exited with {self.process.returncode}; "
                 f"end of {self.log_path}:\n{self.log_tail()}"
             )
+
+    assert_running = check_running
 
     def wait_http(self, url: str, timeout: float = 30) -> None:
         def answers():
@@ -86,14 +110,27 @@ class ServerProcess:
             except requests.RequestException:
                 return False
 
-        wait_until(answers, timeout=timeout, what=f"{self.name} at {url}")
+        wait_until(answers, timeout=timeout, what=f"{self.name} at {url}", failure=self.failure)
 
     def wait_log(self, text: str, timeout: float = 60) -> None:
         def logged():
             self.check_running()
             return text in self.log_path.read_text(errors="replace")
 
-        wait_until(logged, timeout=timeout, what=f"{self.name} to log {text!r}", interval=0.02)
+        wait_until(
+            logged,
+            timeout=timeout,
+            what=f"{self.name} to log {text!r}",
+            interval=0.02,
+            failure=self.failure,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no cleanup, like a lost machine."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+        self._log.close()
 
     def stop(self, timeout: float = 15) -> None:
         """SIGTERM the process group, SIGKILL after ``timeout`` seconds; safe to repeat."""
