@@ -1,12 +1,12 @@
 """Order use cases: accept an order from a channel; post it to the ERP."""
 
+import enum
 import hashlib
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 
 from connectors.erp.models import Address, SalesOrder, SalesOrderItem
 from connectors.errors import ConfigError
@@ -14,13 +14,11 @@ from syncplatform.audit.models import SyncTransaction
 from syncplatform.audit.registry import Lane, RetryDefaults, transaction_kind
 from syncplatform.audit.runner import Outcome
 from syncplatform.audit.services import open_transaction
-from syncplatform.core.problems import Problem
 from syncplatform.mappings.choices import CodeType
 from syncplatform.mappings.services import resolve_order_mappings
 from syncplatform.partners.models import ChannelConfig, Partner
 from syncplatform.partners.services import erp_client_for
 
-from .choices import OrderStatus
 from .models import ERP_ORDER_POST, Order, OrderLine
 from .models import order_id_of_reference as order_id_of_reference  # for other apps
 
@@ -38,22 +36,40 @@ class IntakeRequest:
     correlation_id: str
 
 
+class IntakeOutcome(enum.Enum):
+    """What ``accept_order`` did with an order."""
+
+    NEW = "new"  # stored now; its ERP posting is published after commit
+    REPLAY = "replay"  # the same key and body again: the order the first request stored
+    EXISTING_BY_NUMBER = "existing_by_number"  # its channel order number was known already
+
+
 @dataclass(frozen=True)
 class IntakeResult:
     order: Order
-    http_status: int
-    body: dict
-    is_replay: bool = False
+    outcome: IntakeOutcome
+
+
+class IdempotencyKeyReused(Exception):
+    """The idempotency key was used before, for another body; ``order`` is the first one."""
+
+    def __init__(self, order: Order):
+        super().__init__(
+            f"idempotency key {order.idempotency_key!r} already accepted order {order.pk} "
+            "with a different body"
+        )
+        self.order = order
 
 
 def accept_order(request: IntakeRequest, canonical: dict) -> IntakeResult:
     """Store a validated canonical order once and publish its ERP posting.
 
-    - same scope + key + body → the stored first response (``is_replay``);
-    - same scope + key, other body → 422 problem ``idempotency-key-reused``;
-    - same channel order number under another key → the existing order, 200;
-    - otherwise the order, its lines, its transaction and first event commit
-      together, and the transaction id is published after commit.
+    - same scope + key + body → the order stored the first time (``REPLAY``);
+    - same scope + key, other body → ``IdempotencyKeyReused``, nothing changes;
+    - same channel order number under another key → the existing order
+      (``EXISTING_BY_NUMBER``), no second order and no second posting;
+    - otherwise (``NEW``) the order, its lines, its transaction and first event
+      commit together, and the transaction id is published after commit.
     Concurrent duplicates are settled by the unique constraints: the loser of
     the race reads the winner's row.
     """
@@ -61,7 +77,7 @@ def accept_order(request: IntakeRequest, canonical: dict) -> IntakeResult:
     # Insert first: a new order (the common case) costs no look-ups; only a
     # unique-constraint conflict reads what is already there.
     try:
-        return _store_new_order(request, canonical, body_sha256)
+        return IntakeResult(_store_new_order(request, canonical, body_sha256), IntakeOutcome.NEW)
     except IntegrityError:
         existing = _find_existing(request, canonical, body_sha256)
         if existing is None:
@@ -87,34 +103,14 @@ def _find_existing(request, canonical, body_sha256) -> IntakeResult | None:
             by_key = by_number
     if by_key:
         if by_key.request_sha256 != body_sha256:
-            raise Problem(
-                422,
-                "idempotency-key-reused",
-                "Idempotency-Key reused",
-                "this Idempotency-Key was used for a different request body",
-                [{"field": "Idempotency-Key", "message": "already used with a different body"}],
-            )
-        return IntakeResult(by_key, 202, first_response_body(by_key), is_replay=True)
+            raise IdempotencyKeyReused(by_key)
+        return IntakeResult(by_key, IntakeOutcome.REPLAY)
     if by_number:
-        return IntakeResult(by_number, 200, intake_response_body(by_number))
+        return IntakeResult(by_number, IntakeOutcome.EXISTING_BY_NUMBER)
     return None
 
 
-def intake_response_body(order: Order, status: str | None = None) -> dict:
-    return {
-        "id": order.pk,
-        "status": status or order.public_status,
-        "correlation_id": order.correlation_id,
-        "status_url": reverse("order-detail", args=[order.pk]),
-    }
-
-
-def first_response_body(order: Order) -> dict:
-    """The body of the 202 that accepted ``order`` (it was ``received`` then, by definition)."""
-    return intake_response_body(order, OrderStatus.RECEIVED)
-
-
-def _store_new_order(request, canonical, body_sha256) -> IntakeResult:
+def _store_new_order(request, canonical, body_sha256) -> Order:
     customer, ship_to, totals = canonical["customer"], canonical["ship_to"], canonical["totals"]
     with transaction.atomic():
         order = Order.objects.create(
@@ -148,7 +144,7 @@ def _store_new_order(request, canonical, body_sha256) -> IntakeResult:
             subject=order,
             message=f"order {order.channel_order_number} received from {request.channel.code}",
         )
-    return IntakeResult(order, 202, first_response_body(order))
+    return order
 
 
 @transaction_kind(

@@ -1,8 +1,14 @@
-"""REST intake: thin views that authenticate, validate, call one service and answer."""
+"""REST intake: thin views that authenticate, validate, call one service and answer.
+
+The HTTP side of the order use cases lives here: the service says what it did
+(a new order, a replay, an order known by its number) or raises a domain error,
+and these views choose the status code, the headers and the problem JSON.
+"""
 
 import json
 
 from django.core.exceptions import RequestDataTooBig
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,8 +16,15 @@ from rest_framework.views import APIView
 from connectors.channels.errors import ChannelPayloadError
 from connectors.channels.shopify import to_canonical_order, verify_webhook_signature
 from syncplatform.core.problems import Problem
+from syncplatform.orders.choices import OrderStatus
 from syncplatform.orders.models import Order
-from syncplatform.orders.services import IntakeRequest, accept_order
+from syncplatform.orders.services import (
+    IdempotencyKeyReused,
+    IntakeOutcome,
+    IntakeRequest,
+    IntakeResult,
+    accept_order,
+)
 from syncplatform.partners.api.authentication import ApiKeyAuthentication
 from syncplatform.partners.choices import PartnerKind
 from syncplatform.partners.models import ChannelConfig
@@ -52,10 +65,39 @@ def validate_canonical(data) -> dict:
     return serializer.validated_data
 
 
-def intake_response(result) -> Response:
-    response = Response(result.body, status=result.http_status)
-    response["Location"] = result.body["status_url"]
-    if result.is_replay:
+def intake_body(order: Order, status: str) -> dict:
+    return {
+        "id": order.pk,
+        "status": status,
+        "correlation_id": order.correlation_id,
+        "status_url": reverse("order-detail", args=[order.pk]),
+    }
+
+
+def accept(intake: IntakeRequest, canonical: dict) -> Response:
+    """Call ``accept_order`` and answer as the README's order API table says."""
+    try:
+        result = accept_order(intake, canonical)
+    except IdempotencyKeyReused:
+        raise Problem(
+            422,
+            "idempotency-key-reused",
+            "Idempotency-Key reused",
+            "this Idempotency-Key was used for a different request body",
+            [{"field": "Idempotency-Key", "message": "already used with a different body"}],
+        ) from None
+    return intake_response(result)
+
+
+def intake_response(result: IntakeResult) -> Response:
+    if result.outcome is IntakeOutcome.EXISTING_BY_NUMBER:
+        response = Response(intake_body(result.order, result.order.public_status), status=200)
+    else:
+        # The 202 that accepted the order, rebuilt from the stored row (it was
+        # ``received`` then), so a replay answers exactly what the first request got.
+        response = Response(intake_body(result.order, OrderStatus.RECEIVED), status=202)
+    response["Location"] = response.data["status_url"]
+    if result.outcome is IntakeOutcome.REPLAY:
         response["Idempotent-Replayed"] = "true"
     return response
 
@@ -91,7 +133,7 @@ class OrderIntakeView(APIView):
         key = require_idempotency_key(request.headers.get("Idempotency-Key"))
         body = read_body(request)
         canonical = validate_canonical(request.data)
-        result = accept_order(
+        return accept(
             IntakeRequest(
                 channel=request.auth.partner,
                 idempotency_scope=f"apiclient:{request.auth.pk}",
@@ -101,7 +143,6 @@ class OrderIntakeView(APIView):
             ),
             canonical,
         )
-        return intake_response(result)
 
 
 class OrderStatusView(APIView):
@@ -178,7 +219,7 @@ class ShopifyOrderWebhookView(APIView):
                 # "" is the payload as a whole: name it as the REST intake does.
                 [{"field": exc.field or "body", "message": exc.problem}],
             ) from None
-        result = accept_order(
+        return accept(
             IntakeRequest(
                 channel=config.partner,
                 idempotency_scope=f"shopify:{config.partner.code}",
@@ -188,7 +229,6 @@ class ShopifyOrderWebhookView(APIView):
             ),
             validate_canonical(canonical),
         )
-        return intake_response(result)
 
 
 def require_webhook_id(value: str | None) -> str:
