@@ -159,6 +159,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 # Django refuses bodies above this with RequestDataTooBig; the API answers 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SYNC_MAX_REQUEST_BYTES", 1024 * 1024)
 SYNC_MAX_ORDER_LINES = env_int("SYNC_MAX_ORDER_LINES", 500)
+# Deepest nesting of arrays and objects in a JSON body (400 above): an order is 3
+# levels, a Shopify webhook about 6; Python's parser recurses, so it must be bounded.
+SYNC_MAX_JSON_DEPTH = env_int("SYNC_MAX_JSON_DEPTH", 32)
 
 
 # --- Secrets at rest --------------------------------------------------------

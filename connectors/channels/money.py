@@ -5,6 +5,13 @@ out as strings; a JSON float is accepted only through its shortest text form
 (what the channel actually wrote), never through binary arithmetic. An amount
 with more decimals than its currency has is refused, not rounded: rounding
 would make the canonical totals disagree with what the customer paid.
+
+An amount's text is plain decimal notation, ``AMOUNT_TEXT``: ASCII digits, a
+point, a leading ``-`` (so that a negative amount is refused as negative).
+``Decimal()`` alone would also read whitespace, ``+``, ``_``, exponents and
+other scripts' digits (``"١٩.٩٩"``), none of which a channel means as money.
+Zeros past the minor unit (``"1000.00"`` in JPY) are still read: they change
+nothing, and a genuine order must not be refused for its formatting.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ MINOR_UNIT_EXPONENTS = {
     "UYW": 4,
 }
 CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+AMOUNT_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 # Far above any real order, far below the 60 digits of working precision, so
 # that sums and products of amounts and quantities are always exact.
 MAX_AMOUNT = Decimal(10) ** 15
@@ -101,12 +109,9 @@ def _decimal_or_none(raw: object) -> Decimal | None:
         return Decimal(raw) if abs(raw) < MAX_AMOUNT else Decimal("Infinity")
     if isinstance(raw, float):
         raw = repr(raw)  # the shortest text that reads back as the same float
-    if not isinstance(raw, str) or len(raw) > 40:
+    if not isinstance(raw, str) or len(raw) > 40 or not AMOUNT_TEXT.fullmatch(raw):
         return None
-    try:
-        return Decimal(raw.strip())
-    except decimal.InvalidOperation:
-        return None
+    return Decimal(raw)
 
 
 def _describe(raw: object) -> str:

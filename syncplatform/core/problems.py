@@ -8,7 +8,8 @@ a list of ``{"field": "lines[0].quantity", "message": "..."}``.
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.views import defaults
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
 PROBLEM_BASE = "https://syncplatform.dev/problems/"
@@ -26,6 +27,28 @@ class Problem(exceptions.APIException):
         self.slug = slug
         self.title = title
         self.errors = errors or []
+
+
+class ProblemFieldSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text='The field, as a path: "lines[0].quantity"')
+    message = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """The OpenAPI description of a problem body (what ``problem_response`` writes)."""
+
+    type = serializers.URLField(help_text=f"{PROBLEM_BASE}<slug>")
+    title = serializers.CharField()
+    status = serializers.IntegerField(min_value=400, max_value=599)
+    detail = serializers.CharField()
+    correlation_id = serializers.CharField(help_text="also in the X-Correlation-ID header")
+    errors = ProblemFieldSerializer(many=True, required=False, help_text="validation errors")
+
+
+def problem_responses(*statuses: int) -> dict:
+    """OpenAPI responses for ``statuses``: problem JSON under its own media type."""
+    described = OpenApiResponse(ProblemSerializer, description="RFC 9457 problem details")
+    return {(code, CONTENT_TYPE): described for code in statuses}
 
 
 def problem_response(request, status_code, slug, title, detail, errors=None) -> JsonResponse:
@@ -120,13 +143,13 @@ def problem_exception_handler(exc, context):
     return problem
 
 
-def _is_api(request) -> bool:
+def is_api_request(request) -> bool:
     return request.path.startswith("/api/")
 
 
 def not_found_handler(request, exception):
     """``handler404``: problem JSON under ``/api/`` (unrouted URLs too), Django's page elsewhere."""
-    if not _is_api(request):
+    if not is_api_request(request):
         return defaults.page_not_found(request, exception)
     return problem_response(
         request, 404, "not-found", "Not found", f"no API resource at {request.path}"
@@ -135,7 +158,7 @@ def not_found_handler(request, exception):
 
 def server_error_handler(request):
     """``handler500``: problem JSON under ``/api/``, so the caller still gets a correlation id."""
-    if not _is_api(request):
+    if not is_api_request(request):
         return defaults.server_error(request)
     return problem_response(
         request,

@@ -309,3 +309,124 @@ def test_given_a_refused_request_when_the_same_key_is_retried_fixed_then_accepte
 
     assert response.status_code == 202
     assert "Idempotent-Replayed" not in response
+
+
+@pytest.mark.parametrize(
+    ("line_number", "is_accepted"),
+    [(99_999, True), (100_000, False), (2**31, False), (2**63, False), (10**30, False)],
+)
+def test_given_line_numbers_around_the_erp_item_limit_then_only_five_digits_are_accepted(
+    post_order, refused, line_number, is_accepted
+):
+    # The ERP numbers items line_number x 10 in six digits; 2**31 used to be a 500
+    # ("integer out of range") on PostgreSQL.
+    order = changed("lines.0.line_number", line_number)
+    if is_accepted:
+        assert post_order(order).status_code == 202
+    else:
+        problem = refused(order, 422, "validation-error", ["lines[0].line_number"])
+        assert "99999" in problem["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("quantity", [1_000_001, 2**31, 2**63])
+def test_given_a_quantity_past_its_bound_then_422_naming_it(refused, quantity):
+    refused(changed("lines.0.quantity", quantity), 422, "validation-error", ["lines[0].quantity"])
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "١٩.٩٩",  # Arabic-Indic digits: Decimal() reads them as 19.99
+        "\uff11\uff19.\uff19\uff19",  # fullwidth digits
+        " 19.99 ",
+        "19.99\n",
+        "+19.99",
+        "1_9.99",
+        "1.999e1",
+        "19.",
+        ".99",
+        "19,99",
+        "0x13",
+        "",
+    ],
+)
+def test_given_money_that_is_not_plain_ascii_decimal_then_422_naming_it(refused, amount):
+    problem = refused(
+        changed("lines.0.unit_price", amount), 422, "validation-error", ["lines[0].unit_price"]
+    )
+    assert problem["errors"][0]["message"] == 'must be a decimal string such as "19.99"'
+
+
+def test_given_money_with_underscores_then_422_naming_only_that_amount(refused):
+    # Decimal("1_000") is 1000: the totals would be blamed instead of the amount.
+    refused(changed("shipping.amount", "1_000"), 422, "validation-error", ["shipping.amount"])
+
+
+def test_given_money_with_thirteen_digits_then_422_too_large(refused):
+    problem = refused(
+        changed("totals.discount", "1000000000000"), 422, "validation-error", ["totals.discount"]
+    )
+    assert problem["errors"][0]["message"] == "is too large"
+
+
+def yen_order() -> dict:
+    """A JPY order (no minor unit) in whole yen: 2 x 1999 + 320 tax + 795 shipping."""
+    order = canonical_order(currency="JPY")
+    order["lines"] = [dict(LINE, unit_price="1999", tax_amount="320", discount_amount="0")]
+    order["shipping"]["amount"] = "795"
+    order["totals"] = {
+        "subtotal": "3998",
+        "tax": "320",
+        "shipping": "795",
+        "discount": "0",
+        "grand_total": "5113",
+    }
+    return order
+
+
+def test_given_a_yen_order_in_whole_yen_then_accepted(post_order):
+    response = post_order(yen_order())
+
+    assert response.status_code == 202, response.content
+
+
+def test_given_yen_amounts_with_decimals_then_422_naming_each(refused):
+    # given amounts equal to whole yen, but written with decimals yen do not have
+    order = yen_order()
+    order["lines"][0]["unit_price"] = "1999.00"
+    order["lines"][0]["discount_amount"] = "0.0"
+    order["totals"]["grand_total"] = "5113.00"
+
+    problem = refused(order, 422, "validation-error")
+
+    assert [error["field"] for error in problem["errors"]] == [
+        "lines[0].unit_price",
+        "lines[0].discount_amount",
+        "totals.grand_total",
+    ]
+    assert problem["errors"][0]["message"] == "must be a whole amount: JPY has no minor unit"
+
+
+def test_given_a_yen_line_without_discount_then_its_default_is_whole(post_order):
+    order = yen_order()
+    del order["lines"][0]["discount_amount"]
+
+    assert post_order(order).status_code == 202
+
+
+def test_given_too_many_invalid_lines_then_only_the_count_is_named(refused, settings):
+    # Counted before any line is validated: no error per line.
+    settings.SYNC_MAX_ORDER_LINES = 3
+    order = changed("lines", [{}, {}, {}, {}])
+
+    problem = refused(order, 422, "validation-error", ["lines"])
+
+    assert problem["errors"][0]["message"] == "at most 3 lines per order, got 4"
+
+
+def test_given_100000_lines_then_refused_by_count_alone(refused):
+    order = changed("lines", [{}] * 100_000)
+
+    problem = refused(order, 422, "validation-error", ["lines"])
+
+    assert problem["errors"][0]["message"] == "at most 500 lines per order, got 100000"

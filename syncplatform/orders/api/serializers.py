@@ -1,20 +1,53 @@
-"""The canonical order as JSON (DESIGN §9) and the status view of a stored order."""
+"""The canonical order as JSON (DESIGN §9) and the status view of a stored order.
 
-from decimal import Decimal, InvalidOperation
+Every limit checked here is also in the OpenAPI schema (drf-spectacular reads
+the fields' bounds, patterns and enums), so a channel can see what is accepted.
+"""
+
+import re
+from decimal import Decimal
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from connectors.channels.money import MINOR_UNIT_EXPONENTS
 from syncplatform.core.currencies import ISO_4217
+from syncplatform.orders.choices import OrderStatus
+
+# Stored amounts are numeric(14, 2): twelve digits before the point, two after.
+AMOUNT_DIGITS, AMOUNT_DECIMALS = 12, 2
+AMOUNT_PATTERN = rf"^[0-9]{{1,{AMOUNT_DIGITS}}}(\.[0-9]{{1,{AMOUNT_DECIMALS}}})?$"
+# Looser than the pattern, to say what is wrong with an amount that misses it.
+_AMOUNT_LIKE = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")
+# The ERP numbers items line_number x 10 in six digits (SalesOrderItemID).
+MAX_LINE_NUMBER = 99_999
+MAX_QUANTITY = 1_000_000
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": AMOUNT_PATTERN,
+        "example": "19.99",
+        "description": "Decimal string: ASCII digits, no sign, at most the currency's "
+        "minor-unit decimals (none for JPY) and never more than two.",
+    }
+)
 class Money(serializers.Field):
-    """A decimal string with at most two decimals. JSON numbers are refused: floats lose cents."""
+    """A decimal string of ASCII digits with at most two decimals, never negative.
+
+    JSON numbers are refused (floats lose cents), and so is anything
+    ``Decimal()`` would read but a channel should not send: whitespace, ``+``,
+    ``_``, exponents, other scripts' digits. The currency's own minor unit
+    (fewer decimals for JPY) is checked by the order, which knows the currency.
+    """
 
     default_error_messages = {
         "type": 'must be a decimal string such as "19.99", not a {kind}',
         "invalid": 'must be a decimal string such as "19.99"',
-        "precision": "must have at most 2 decimals",
+        "precision": f"must have at most {AMOUNT_DECIMALS} decimals",
         "negative": "must not be negative",
         "range": "is too large",
     }
@@ -22,22 +55,36 @@ class Money(serializers.Field):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("type", kind=type(data).__name__)
-        try:
-            value = Decimal(data)
-        except InvalidOperation:
+        amount = _AMOUNT_LIKE.fullmatch(data)
+        if amount is None:
             self.fail("invalid")
-        if not value.is_finite():
-            self.fail("invalid")
-        if value.as_tuple().exponent < -2:
-            self.fail("precision")
-        if value < 0:
+        sign, units, decimals = amount.groups()
+        if sign:
             self.fail("negative")
-        if value >= Decimal("1e12"):
+        if len(units) > AMOUNT_DIGITS:
             self.fail("range")
-        return value.quantize(Decimal("0.01"))
+        if decimals and len(decimals) > AMOUNT_DECIMALS:
+            self.fail("precision")
+        return Decimal(data)
 
     def to_representation(self, value):
         return f"{value:.2f}"
+
+
+@extend_schema_field({"type": "string", "enum": sorted(ISO_4217)})
+class CurrencyField(serializers.CharField):
+    """An active ISO 4217 code (``syncplatform.core.currencies``)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value not in ISO_4217:
+            raise serializers.ValidationError(f"{value!r} is not an ISO 4217 currency code")
+        return value
+
+
+def amount_decimals(currency: str) -> int:
+    """Decimals an amount in ``currency`` may have: its minor unit, within what is stored."""
+    return min(MINOR_UNIT_EXPONENTS.get(currency, 2), AMOUNT_DECIMALS)
 
 
 class StrictInteger(serializers.IntegerField):
@@ -58,12 +105,12 @@ class CustomerSerializer(serializers.Serializer):
 
 
 class AddressSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120)
-    line1 = serializers.CharField(max_length=120)
+    name = serializers.CharField(min_length=1, max_length=120)
+    line1 = serializers.CharField(min_length=1, max_length=120)
     line2 = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    city = serializers.CharField(max_length=80)
+    city = serializers.CharField(min_length=1, max_length=80)
     region = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    postal_code = serializers.CharField(max_length=20)
+    postal_code = serializers.CharField(min_length=1, max_length=20)
     country = serializers.RegexField(
         r"^[A-Z]{2}$", error_messages={"invalid": 'must be an ISO 3166 alpha-2 code such as "US"'}
     )
@@ -71,20 +118,47 @@ class AddressSerializer(serializers.Serializer):
 
 
 class ShippingSerializer(serializers.Serializer):
-    method = serializers.CharField(max_length=40)
+    method = serializers.CharField(min_length=1, max_length=40)
     amount = Money()
 
 
+class LineListSerializer(serializers.ListSerializer):
+    """The lines, counted before any is validated: a 100,000-line body is refused cheaply."""
+
+    def to_internal_value(self, data):
+        limit = settings.SYNC_MAX_ORDER_LINES
+        if isinstance(data, list) and len(data) > limit:
+            raise serializers.ValidationError(
+                [f"at most {limit} lines per order, got {len(data)}"], code="max_length"
+            )
+        return super().to_internal_value(data)
+
+
+class LineListSchema(OpenApiSerializerFieldExtension):
+    """drf-spectacular leaves a list serializer's bounds out; the schema states them."""
+
+    target_class = LineListSerializer
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        return {**schema, "minItems": 1, "maxItems": self.target.max_length}
+
+
 class LineSerializer(serializers.Serializer):
-    line_number = StrictInteger(min_value=1)
-    sku = serializers.CharField(max_length=80)
+    line_number = StrictInteger(min_value=1, max_value=MAX_LINE_NUMBER)
+    sku = serializers.CharField(min_length=1, max_length=80)
     quantity = StrictInteger(
-        min_value=1, max_value=1_000_000, error_messages={"min_value": "must be a positive integer"}
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        error_messages={"min_value": "must be a positive integer"},
     )
     unit_price = Money()
-    tax_code = serializers.CharField(max_length=40)
+    tax_code = serializers.CharField(min_length=1, max_length=40)
     tax_amount = Money()
-    discount_amount = Money(required=False, default=Decimal("0.00"))
+    discount_amount = Money(required=False, default=Decimal(0))
+
+    class Meta:
+        list_serializer_class = LineListSerializer
 
 
 class TotalsSerializer(serializers.Serializer):
@@ -98,31 +172,30 @@ class TotalsSerializer(serializers.Serializer):
 class CanonicalOrderSerializer(serializers.Serializer):
     """Validates a canonical order; totals must add up to the lines (else 422)."""
 
-    channel_order_number = serializers.CharField(max_length=80)
+    channel_order_number = serializers.CharField(min_length=1, max_length=80)
     ordered_at = serializers.DateTimeField()
-    currency = serializers.CharField(min_length=3, max_length=3)
+    currency = CurrencyField(min_length=3, max_length=3)
     customer = CustomerSerializer()
     ship_to = AddressSerializer()
-    fulfillment_location = serializers.CharField(max_length=40)
+    fulfillment_location = serializers.CharField(min_length=1, max_length=40)
     shipping = ShippingSerializer()
     lines = LineSerializer(many=True, allow_empty=False)
     totals = TotalsSerializer()
 
-    def validate_currency(self, value):
-        if value not in ISO_4217:
-            raise serializers.ValidationError(f"{value!r} is not an ISO 4217 currency code")
-        return value
+    def get_fields(self):
+        fields = super().get_fields()
+        # Read per serializer, not at import: operators and tests change the setting.
+        fields["lines"].max_length = settings.SYNC_MAX_ORDER_LINES
+        return fields
 
     def validate_lines(self, lines):
-        limit = settings.SYNC_MAX_ORDER_LINES
-        if len(lines) > limit:
-            raise serializers.ValidationError(f"at most {limit} lines per order, got {len(lines)}")
         numbers = [line["line_number"] for line in lines]
         if len(set(numbers)) != len(numbers):
             raise serializers.ValidationError("line_number values must be unique")
         return lines
 
     def validate(self, data):
+        _check_amount_decimals(data)
         lines, totals = data["lines"], data["totals"]
         expected = {
             "subtotal": sum((ln["quantity"] * ln["unit_price"] for ln in lines), Decimal(0)),
@@ -143,9 +216,28 @@ class CanonicalOrderSerializer(serializers.Serializer):
         return data
 
 
+def _check_amount_decimals(order: dict) -> None:
+    """Every amount has at most its currency's decimals (JPY none), each named if not."""
+    allowed = amount_decimals(order["currency"])
+    amounts = {"shipping.amount": order["shipping"]["amount"]}
+    for n, line in enumerate(order["lines"]):
+        for name in ("unit_price", "tax_amount", "discount_amount"):
+            amounts[f"lines[{n}].{name}"] = line[name]
+    amounts.update({f"totals.{name}": value for name, value in order["totals"].items()})
+    if allowed == 0:
+        message = f"must be a whole amount: {order['currency']} has no minor unit"
+    else:
+        message = f"must have at most {allowed} decimals in {order['currency']}"
+    wrong = {
+        field: [message] for field, value in amounts.items() if -value.as_tuple().exponent > allowed
+    }
+    if wrong:
+        raise serializers.ValidationError(wrong)
+
+
 class IntakeResponseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
     correlation_id = serializers.CharField()
     status_url = serializers.CharField()
 
@@ -167,7 +259,7 @@ class OrderLineStatusSerializer(serializers.Serializer):
 class OrderStatusSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     channel_order_number = serializers.CharField()
-    status = serializers.CharField(source="public_status")
+    status = serializers.ChoiceField(choices=OrderStatus.choices, source="public_status")
     erp_document_number = serializers.CharField(allow_blank=True)
     correlation_id = serializers.CharField()
     last_error = serializers.SerializerMethodField()

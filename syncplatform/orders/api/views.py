@@ -5,17 +5,23 @@ The HTTP side of the order use cases lives here: the service says what it did
 and these views choose the status code, the headers and the problem JSON.
 """
 
-import json
-
 from django.core.exceptions import RequestDataTooBig
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from django.utils.decorators import decorator_from_middleware, method_decorator
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connectors.channels.errors import ChannelPayloadError
 from connectors.channels.shopify import to_canonical_order, verify_webhook_signature
-from syncplatform.core.problems import Problem
+from syncplatform.core.json_bodies import (
+    JsonBodyParser,
+    JsonBodyRefused,
+    json_body_problem,
+    load_json_body,
+)
+from syncplatform.core.middleware import ChunkedBodyMiddleware
+from syncplatform.core.problems import Problem, problem_responses
 from syncplatform.orders.choices import OrderStatus
 from syncplatform.orders.models import Order
 from syncplatform.orders.services import (
@@ -31,7 +37,31 @@ from syncplatform.partners.models import ChannelConfig
 
 from .serializers import CanonicalOrderSerializer, IntakeResponseSerializer, OrderStatusSerializer
 
-PROBLEM = OpenApiResponse(description="RFC 9457 problem JSON with correlation_id")
+# Until ChunkedBodyMiddleware is in settings.MIDDLEWARE, the views that take a body apply it.
+reads_chunked_bodies = method_decorator(
+    decorator_from_middleware(ChunkedBodyMiddleware), name="dispatch"
+)
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": 255},
+    OpenApiParameter.HEADER,
+    required=True,
+    description="1-255 printable characters; a repeat with the same body replays the answer",
+)
+INTAKE_HEADERS = [
+    OpenApiParameter(
+        "Location", str, OpenApiParameter.HEADER, response=[200, 202], description="status_url"
+    ),
+    OpenApiParameter(
+        "Idempotent-Replayed",
+        {"type": "string", "enum": ["true"]},
+        OpenApiParameter.HEADER,
+        response=[202],
+        description="present when this is the stored answer to an earlier request",
+    ),
+]
+INTAKE_ANSWERS = {202: IntakeResponseSerializer, 200: IntakeResponseSerializer}
 
 
 def read_body(request) -> bytes:
@@ -102,32 +132,20 @@ def intake_response(result: IntakeResult) -> Response:
     return response
 
 
+@reads_chunked_bodies
 class OrderIntakeView(APIView):
     authentication_classes = [ApiKeyAuthentication]
+    parser_classes = [JsonBodyParser]
 
     @extend_schema(
         request=CanonicalOrderSerializer,
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                description="1-255 characters",
-            )
-        ],
-        responses={
-            202: IntakeResponseSerializer,
-            200: IntakeResponseSerializer,
-            400: PROBLEM,
-            401: PROBLEM,
-            413: PROBLEM,
-            422: PROBLEM,
-        },
+        parameters=[IDEMPOTENCY_KEY, *INTAKE_HEADERS],
+        responses=INTAKE_ANSWERS | problem_responses(400, 401, 411, 413, 415, 422),
         summary="Accept a canonical order",
         description="202 for a new order; a repeat of the same key and body replays the "
         "first response; the same channel order number under a new key answers "
-        "200 with the existing order.",
+        "200 with the existing order. 400: malformed JSON, a repeated key in an object, "
+        "nesting deeper than SYNC_MAX_JSON_DEPTH, or no Idempotency-Key.",
     )
     def post(self, request):
         key = require_idempotency_key(request.headers.get("Idempotency-Key"))
@@ -147,9 +165,13 @@ class OrderIntakeView(APIView):
 
 class OrderStatusView(APIView):
     authentication_classes = [ApiKeyAuthentication]
+    parser_classes = [JsonBodyParser]
 
     @extend_schema(
-        responses={200: OrderStatusSerializer, 401: PROBLEM, 404: PROBLEM},
+        parameters=[
+            OpenApiParameter("id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH)
+        ],
+        responses={200: OrderStatusSerializer} | problem_responses(401, 404),
         summary="An order's status, ERP document number, lines and last events",
     )
     def get(self, request, pk: int):
@@ -163,21 +185,39 @@ class OrderStatusView(APIView):
         return Response(OrderStatusSerializer(order).data)
 
 
+@reads_chunked_bodies
 class ShopifyOrderWebhookView(APIView):
     """Shopify ``orders/create`` webhooks, verbatim, signed with the channel's secret."""
 
     authentication_classes = []
+    parser_classes = [JsonBodyParser]
 
     @extend_schema(
-        request={"application/json": dict},
-        responses={
-            202: IntakeResponseSerializer,
-            200: IntakeResponseSerializer,
-            400: PROBLEM,
-            401: PROBLEM,
-            413: PROBLEM,
-            422: PROBLEM,
-        },
+        request={"application/json": {"type": "object"}},
+        parameters=[
+            OpenApiParameter(
+                "channel_code",
+                {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+                OpenApiParameter.PATH,
+                description="the channel partner's code",
+            ),
+            OpenApiParameter(
+                "X-Shopify-Hmac-Sha256",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="base64 HMAC-SHA256 of the raw body with the channel's secret",
+            ),
+            OpenApiParameter(
+                "X-Shopify-Webhook-Id",
+                {"type": "string", "minLength": 1, "maxLength": 255},
+                OpenApiParameter.HEADER,
+                required=True,
+                description="the idempotency key: a redelivery is a replay",
+            ),
+            *INTAKE_HEADERS,
+        ],
+        responses=INTAKE_ANSWERS | problem_responses(400, 401, 404, 411, 413, 422),
         summary="Shopify orders/create webhook",
     )
     def post(self, request, channel_code: str):
@@ -205,9 +245,9 @@ class ShopifyOrderWebhookView(APIView):
             )
         webhook_id = require_webhook_id(request.headers.get("X-Shopify-Webhook-Id"))
         try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Problem(400, "malformed-json", "Malformed JSON", str(exc)) from None
+            payload = load_json_body(body)
+        except JsonBodyRefused as refusal:
+            raise json_body_problem(refusal) from None
         try:
             canonical = to_canonical_order(payload, default_location=config.default_location)
         except ChannelPayloadError as exc:
