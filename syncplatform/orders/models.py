@@ -78,6 +78,9 @@ class Order(TimeStampedModel):
     discount_total = models.DecimalField(**MONEY)
     grand_total = models.DecimalField(**MONEY)
     erp_document_number = models.CharField(max_length=20, blank=True, db_index=True)
+    # The outbound delivery the ERP created with the sales order (SAP's immediate
+    # delivery); the shipment confirmation (SHPCON IDoc) names it.
+    erp_delivery_number = models.CharField(max_length=20, blank=True)
     posted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -117,11 +120,20 @@ class Order(TimeStampedModel):
         return self.status
 
     # --- transitions ---------------------------------------------------------
-    def mark_posted(self, erp_document_number: str) -> None:
+    def mark_posted(self, erp_document_number: str, erp_delivery_number: str = "") -> None:
         self.erp_document_number = erp_document_number
+        self.erp_delivery_number = erp_delivery_number
         self.posted_at = timezone.now()
         self.status = OrderStatus.POSTED
-        self.save(update_fields=["erp_document_number", "posted_at", "status", "updated_at"])
+        self.save(
+            update_fields=[
+                "erp_document_number",
+                "erp_delivery_number",
+                "posted_at",
+                "status",
+                "updated_at",
+            ]
+        )
 
     def mark_shipped(self, lines: list["OrderLine"]) -> None:
         """After a shipment: ``shipped`` once every line is complete, else partially."""

@@ -10,6 +10,7 @@ from syncplatform.mappings.services import channel_skus_of_materials
 from ..choices import EDI_846_IN
 from ..models import StockPosition
 from ..services.inbound import X12_FILES, ReceivedSet
+from ..signals import stock_reported
 
 ON_HAND, AVAILABLE = ("17", "QH"), ("33", "QA")
 
@@ -54,6 +55,12 @@ def update_stock(received: ReceivedSet, advice: InventoryAdvice) -> None:
                 "interchange": received.interchange,
             },
         )
+    stock_reported.send(
+        sender=StockPosition,
+        warehouse=warehouse,
+        interchange=received.interchange,
+        materials=sorted({_material(item) for item in advice.items if item.product_ids}),
+    )
 
 
 def _material(item) -> str:

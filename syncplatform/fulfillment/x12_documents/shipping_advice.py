@@ -9,6 +9,7 @@ from syncplatform.orders.services import order_id_of_reference, record_shipment
 from ..choices import EDI_945_IN
 from ..models import Shipment, ShipmentLine, ShippingOrder
 from ..services.inbound import X12_FILES, ReceivedSet
+from ..signals import shipment_recorded
 
 
 def describe(advice: ShippingAdvice) -> str:
@@ -108,3 +109,4 @@ def _store_shipment(received, advice, shipping_order, shipped) -> None:
         shipping_order.order, [(line, int(a.quantity_shipped)) for line, a in shipped]
     )
     shipping_order.mark_shipped(is_complete=is_complete)
+    shipment_recorded.send(sender=Shipment, shipment=shipment)
