@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "simple_history",
+    "axes",
     "syncplatform.core",
     "syncplatform.partners",
     "syncplatform.mappings",
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "syncplatform.urls"
@@ -154,6 +157,33 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- TLS in front, admin logins ---------------------------------------------
+# Production runs gunicorn behind a proxy that ends TLS and says so in
+# X-Forwarded-Proto (which it must set itself, overwriting the client's).
+SYNC_BEHIND_TLS_PROXY = env_bool("SYNC_BEHIND_TLS_PROXY", default=IS_PRODUCTION)
+if SYNC_BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # Load balancers probe over plain HTTP: health answers there, everything else redirects.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SYNC_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SYNC_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("SYNC_HSTS_PRELOAD", default=True)
+
+# Admin logins (django-axes): after SYNC_LOGIN_FAILURE_LIMIT failures for one user
+# name, or from one address, that user or address waits SYNC_LOGIN_COOLOFF_MINUTES.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("SYNC_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("SYNC_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "syncplatform.core.client_address.client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 # --- Request limits ---------------------------------------------------------
 # Django refuses bodies above this with RequestDataTooBig; the API answers 413.
