@@ -1,10 +1,35 @@
 from django.contrib import admin
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
 from syncplatform.audit.admin import SubjectTransactionsMixin, transaction_link
 from syncplatform.audit.models import SyncTransaction
 
+from .choices import OrderStatus
 from .models import ERP_ORDER_POST, Order, OrderLine
+
+# An order whose posting failed is still ``received`` in its row; channels see it
+# as ``failed`` (Order.public_status), and so do the list and its filter here.
+POSTING_GAVE_UP = ("failed", "resolved")
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """The status channels see, so "Failed" finds the orders whose posting failed."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return OrderStatus.choices
+
+    def queryset(self, request, queryset):
+        gave_up = Q(status=OrderStatus.RECEIVED, posting_state__in=POSTING_GAVE_UP)
+        if self.value() == OrderStatus.FAILED:
+            return queryset.filter(gave_up)
+        if self.value() == OrderStatus.RECEIVED:
+            return queryset.filter(status=OrderStatus.RECEIVED).exclude(gave_up)
+        if self.value():
+            return queryset.filter(status=self.value())
+        return queryset
 
 
 class OrderLineInline(admin.TabularInline):
@@ -34,14 +59,14 @@ class OrderAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
         "id",
         "channel",
         "channel_order_number",
-        "status",
+        "shown_status",
         "erp_document_number",
         "grand_total",
         "currency",
         "created_at",
         "transaction_link",
     )
-    list_filter = ("status", "channel", "created_at")
+    list_filter = (StatusFilter, "channel", "created_at")
     search_fields = (
         "channel_order_number",
         "erp_document_number",
@@ -54,7 +79,9 @@ class OrderAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
     list_select_related = ("channel",)
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Order._meta.fields] + ["transaction_link", "transactions"]
+        fields = [f.name for f in Order._meta.fields]
+        fields[fields.index("status")] = "shown_status"
+        return [*fields, "transaction_link", "transactions"]
 
     def has_add_permission(self, request):
         return False
@@ -75,6 +102,12 @@ class OrderAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
                 posting_state=Subquery(posting.values("state")[:1]),
             )
         )
+
+    @admin.display(description="status", ordering="status")
+    def shown_status(self, order):
+        if order.status == OrderStatus.RECEIVED and order.posting_state in POSTING_GAVE_UP:
+            return OrderStatus.FAILED.label
+        return order.get_status_display()
 
     @admin.display(description="ERP posting")
     def transaction_link(self, order):
