@@ -20,11 +20,14 @@ answers it with 400 problem JSON, and views that read the raw body themselves
 import json
 import re
 from itertools import accumulate
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from rest_framework.parsers import JSONParser, get_encoding
 
-from syncplatform.core.problems import Problem
+if TYPE_CHECKING:
+    from syncplatform.core.problems import Problem
+
 
 # A JSON string, escapes included: its brackets are text, not structure. An
 # unclosed one runs to the end, so every quote is matched at once and the scan
@@ -148,8 +151,11 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
-def json_body_problem(refusal: JsonBodyRefused) -> Problem:
+def json_body_problem(refusal: JsonBodyRefused) -> "Problem":
     """The 400 problem answering ``refusal``; a repeated key is named in ``errors``."""
+    # Imported here: problems imports DRF's views, whose settings load this parser.
+    from syncplatform.core.problems import Problem
+
     errors = [{"field": refusal.field, "message": refusal.message}] if refusal.field else None
     return Problem(400, refusal.slug, refusal.title, str(refusal), errors)
 

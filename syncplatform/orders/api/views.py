@@ -7,7 +7,6 @@ and these views choose the status code, the headers and the problem JSON.
 
 from django.core.exceptions import RequestDataTooBig
 from django.urls import reverse
-from django.utils.decorators import decorator_from_middleware, method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,12 +14,10 @@ from rest_framework.views import APIView
 from connectors.channels.errors import ChannelPayloadError
 from connectors.channels.shopify import to_canonical_order, verify_webhook_signature
 from syncplatform.core.json_bodies import (
-    JsonBodyParser,
     JsonBodyRefused,
     json_body_problem,
     load_json_body,
 )
-from syncplatform.core.middleware import ChunkedBodyMiddleware
 from syncplatform.core.problems import Problem, problem_responses
 from syncplatform.orders.choices import OrderStatus
 from syncplatform.orders.models import Order
@@ -36,11 +33,6 @@ from syncplatform.partners.choices import PartnerKind
 from syncplatform.partners.models import ChannelConfig
 
 from .serializers import CanonicalOrderSerializer, IntakeResponseSerializer, OrderStatusSerializer
-
-# Until ChunkedBodyMiddleware is in settings.MIDDLEWARE, the views that take a body apply it.
-reads_chunked_bodies = method_decorator(
-    decorator_from_middleware(ChunkedBodyMiddleware), name="dispatch"
-)
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -132,10 +124,8 @@ def intake_response(result: IntakeResult) -> Response:
     return response
 
 
-@reads_chunked_bodies
 class OrderIntakeView(APIView):
     authentication_classes = [ApiKeyAuthentication]
-    parser_classes = [JsonBodyParser]
 
     @extend_schema(
         request=CanonicalOrderSerializer,
@@ -165,7 +155,6 @@ class OrderIntakeView(APIView):
 
 class OrderStatusView(APIView):
     authentication_classes = [ApiKeyAuthentication]
-    parser_classes = [JsonBodyParser]
 
     @extend_schema(
         parameters=[
@@ -185,12 +174,10 @@ class OrderStatusView(APIView):
         return Response(OrderStatusSerializer(order).data)
 
 
-@reads_chunked_bodies
 class ShopifyOrderWebhookView(APIView):
     """Shopify ``orders/create`` webhooks, verbatim, signed with the channel's secret."""
 
     authentication_classes = []
-    parser_classes = [JsonBodyParser]
 
     @extend_schema(
         request={"application/json": {"type": "object"}},
