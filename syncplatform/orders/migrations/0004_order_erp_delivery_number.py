@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0003_drop_redundant_indexes'),
+        ("orders", "0003_drop_redundant_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='erp_delivery_number',
+            model_name="order",
+            name="erp_delivery_number",
             field=models.CharField(blank=True, max_length=20),
         ),
     ]
