@@ -193,7 +193,8 @@ class ErpClient:
         self.close()
 
     def create_sales_order(self, order: SalesOrder) -> SalesOrderConfirmation:
-        """Create ``order`` in the ERP and return its confirmation (the document number).
+        """Create ``order`` in the ERP and return its confirmation: the document number
+        and, when the ERP creates one at once, the delivery number.
 
         Not idempotent by itself; see the module docstring. Raises
         DuplicateReferenceError (a PermanentError) when the external reference

@@ -80,4 +80,5 @@ def confirmation_from(summary) -> SalesOrderConfirmation:
         item_count=int(summary.ItemCount),
         net_amount=Decimal(summary.NetAmount),
         currency=summary.CurrencyCode,
+        delivery_number=summary.DeliveryID or "",
     )

@@ -86,3 +86,7 @@ class SalesOrderConfirmation:
     item_count: int
     net_amount: Decimal
     currency: str
+    delivery_number: str = ""
+    """The outbound delivery the ERP created with the order (SAP's immediate delivery):
+    the number a shipment confirmation (DELVRY07 SHPCON, E1EDL20-VBELN) names. Empty
+    when the ERP gives none."""

@@ -2,19 +2,34 @@
 
 Threaded gunicorn workers (gthread) share one SQLite store, so several
 processes and threads answer concurrent clients; fault injection set through
-``POST /_sandbox/config`` reaches every worker.
+``POST /_sandbox/config`` reaches every worker. Each worker also runs the
+background thread that posts received IDocs and pushes invoices. The
+concurrency gauge is made here, before the workers fork, so that
+``/_sandbox/stats`` counts across all of them. The ``--invoice-*`` options
+are written to the store at start (``POST /_sandbox/config`` changes them later).
 """
 
 import argparse
+import logging
 import os
 import sys
 
 from gunicorn.app.base import BaseApplication
 
-from connectors.erp.sandbox.app import DEFAULT_MAX_BODY_BYTES, create_app
+from connectors.erp.sandbox.app import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_PACKAGE_BYTES,
+    create_app,
+)
+from connectors.erp.sandbox.idoc_store import IdocStore
+from connectors.erp.sandbox.settings import is_valid
+from connectors.erp.sandbox.stats import ConcurrencyGauge
 from connectors.erp.sandbox.store import SandboxStore
 
 PASSWORD_VARIABLE = "SANDBOX_ERP_PASSWORD"  # noqa: S105 (a variable name, not a secret)
+INVOICE_PASSWORD_VARIABLE = "SANDBOX_ERP_INVOICE_PASSWORD"  # noqa: S105
+INVOICE_API_KEY_VARIABLE = "SANDBOX_ERP_INVOICE_API_KEY"
+LOG_FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"
 
 
 class SandboxServer(BaseApplication):
@@ -23,6 +38,7 @@ class SandboxServer(BaseApplication):
     def __init__(self, arguments: argparse.Namespace, password: str | None):
         self.arguments = arguments
         self.password = password
+        self.gauge = ConcurrencyGauge()  # before the fork: shared by every worker
         super().__init__()
 
     def load_config(self):
@@ -42,11 +58,14 @@ class SandboxServer(BaseApplication):
             self.cfg.set(name, value)
 
     def load(self):
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)  # each worker, after the fork
         return create_app(
             self.arguments.store,
             self.arguments.user,
             self.password,
             max_body_bytes=self.arguments.max_body_bytes,
+            max_package_bytes=self.arguments.max_package_bytes,
+            gauge=self.gauge,
         )
 
 
@@ -55,8 +74,12 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m connectors.erp.sandbox",
         description=(
             "Serve the sandbox SAP-style ERP (SOAP 1.1). WSDL: http://BIND/sap/SalesOrder?wsdl;"
-            " SOAP endpoint: POST http://BIND/sap/SalesOrder; fault injection:"
-            " GET/POST /_sandbox/config; documents: GET /_sandbox/documents;"
+            " SOAP endpoint: POST http://BIND/sap/SalesOrder; IDoc packages: POST"
+            " /sap/bc/srt/idoc (SOAP) or /sap/bc/idoc_xml (plain XML), ?msgguid=ID;"
+            " IDoc statuses: GET /sap/bc/idoc_status?docnum=N; stock: GET"
+            " /sap/bc/stock?plant=P; fault injection, IDoc settings, stock seeding:"
+            " GET/POST /_sandbox/config; documents: GET /_sandbox/documents,"
+            " /_sandbox/idocs, /_sandbox/invoices; peak concurrency: GET /_sandbox/stats;"
             " health: GET /_sandbox/health."
         ),
     )
@@ -78,8 +101,47 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         default=DEFAULT_MAX_BODY_BYTES,
         help="larger SOAP requests are refused with 413 (default %(default)s)",
     )
+    parser.add_argument(
+        "--max-package-bytes",
+        type=int,
+        default=DEFAULT_MAX_PACKAGE_BYTES,
+        help="larger IDoc packages are refused with 413 (default %(default)s)",
+    )
+    parser.add_argument(
+        "--invoice-url",
+        help="the platform's inbound URL for INVOIC02 pushes,"
+        " e.g. http://127.0.0.1:8000/api/v1/erp/demo-erp/idocs",
+    )
+    parser.add_argument(
+        "--invoice-user",
+        help=f"HTTP basic auth user for the pushes; the password from {INVOICE_PASSWORD_VARIABLE}",
+    )
+    parser.add_argument(
+        "--invoice-api-key-header",
+        help=f"header for the API key in {INVOICE_API_KEY_VARIABLE} (default X-API-Key)",
+    )
+    parser.add_argument(
+        "--invoice-delay-ms", type=int, help="from goods issue to the first push (default 1000)"
+    )
     parser.add_argument("--access-log", action="store_true", help="log every request to stderr")
     return parser.parse_args(argv)
+
+
+def invoice_settings(arguments: argparse.Namespace) -> dict:
+    """The IDoc settings the command line and environment give; ValueError for a bad one."""
+    given = {
+        "invoice_push_url": arguments.invoice_url,
+        "invoice_push_username": arguments.invoice_user,
+        "invoice_push_password": os.environ.get(INVOICE_PASSWORD_VARIABLE),
+        "invoice_push_api_key_header": arguments.invoice_api_key_header,
+        "invoice_push_api_key": os.environ.get(INVOICE_API_KEY_VARIABLE),
+        "invoice_delay_ms": arguments.invoice_delay_ms,
+    }
+    settings = {name: value for name, value in given.items() if value is not None}
+    for name, value in settings.items():
+        if not is_valid(name, value):
+            raise ValueError(f"invalid value for {name}")
+    return settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,7 +150,13 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.user and not password:
         print(f"--user needs --password or {PASSWORD_VARIABLE}", file=sys.stderr)
         return 2
-    SandboxStore(arguments.store)  # create the schema once, and fail early on a bad path
+    try:
+        settings = invoice_settings(arguments)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    # create the schema once, and fail early on a bad path
+    IdocStore(SandboxStore(arguments.store)).update_settings(**settings)
     SandboxServer(arguments, password).run()
     return 0
 

@@ -5,16 +5,32 @@ URLs, relative to where the application is mounted:
 ====== ================================= ==============================================
 GET    ``/sap/SalesOrder?wsdl``          the WSDL; its soap:address is this server
 POST   ``/sap/SalesOrder``               SOAP 1.1 (``text/xml``): both operations
+POST   ``/sap/bc/srt/idoc``              IDoc package in a SOAP 1.1 envelope
+POST   ``/sap/bc/idoc_xml``              IDoc package as plain XML (answer in JSON)
+GET    ``/sap/bc/idoc_status``           ``?docnum=N...`` (or POST ``{"docnums": [...]}``):
+                                         status per DOCNUM, with its history (JSON)
+GET    ``/sap/bc/stock``                 ``?plant=P&material=M...`` (or POST
+                                         ``{"plant", "materials"}``): stock (JSON)
 GET    ``/_sandbox/health``              ``{"status": "ok"}``; never needs credentials
-GET    ``/_sandbox/config``              the fault-injection settings (JSON)
-POST   ``/_sandbox/config``              change some of them, e.g. ``{"outage": true}``
-GET    ``/_sandbox/documents``           stored documents, newest first (JSON list);
+GET    ``/_sandbox/config``              fault injection and IDoc settings (JSON; the
+                                         push password and API key shown as ``***``)
+POST   ``/_sandbox/config``              change some, e.g. ``{"outage": true}``, or seed
+                                         stock: ``{"stock": [...]}`` (see ``settings``)
+GET    ``/_sandbox/documents``           stored sales orders, newest first (JSON list);
                                          ``?external_reference=R`` for just that one
+GET    ``/_sandbox/idocs``               IDocs, newest first; ``?message_id=ID`` for one
+                                         package's
+GET    ``/_sandbox/invoices``            billing documents and their push state
+GET    ``/_sandbox/stats``               requests in flight, peak concurrency, total
+POST   ``/_sandbox/stats/reset``         start counting the peak and total again
 ====== ================================= ==============================================
 
-Every answer carries ``X-Sandbox-Process`` (the worker's pid) so tests can see
-that several processes served them. With credentials configured, every URL but
-health needs HTTP basic auth (401 otherwise).
+The IDoc URLs are described in :mod:`connectors.erp.sandbox.idoc_endpoints`
+and :mod:`connectors.erp.idoc_service`. Every answer carries
+``X-Sandbox-Process`` (the worker's pid) so tests can see that several
+processes served them. With credentials configured, every URL but health needs
+HTTP basic auth (401 otherwise). Requests to every URL outside ``/_sandbox/``
+are counted by :mod:`connectors.erp.sandbox.stats`.
 
 Fault injection, shared by all processes through the store and read from it on
 every call (about 10 microseconds, so no cache and no staleness):
@@ -22,7 +38,8 @@ every call (about 10 microseconds, so no cache and no staleness):
 ``fault_rate`` is the share of valid creates refused with an INJECTED fault
 (HTTP 500, nothing stored); ``outage`` answers every SOAP call and the WSDL with
 503; ``timeout_after_commit_ms`` is slept after a create is committed and
-before it is confirmed (the "ERP got it, the caller timed out" case).
+before it is confirmed (the "ERP got it, the caller timed out" case). The IDoc
+URLs take the same four (see ``idoc_endpoints``).
 """
 
 import base64
@@ -34,76 +51,36 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from http import HTTPStatus
-from urllib.parse import parse_qs
 
+from connectors.erp import idoc_service
 from connectors.erp.sales_order_service import SERVICE_PATH, FaultCode
+from connectors.erp.sandbox.background import BackgroundWork
+from connectors.erp.sandbox.idoc_endpoints import IdocEndpoints
+from connectors.erp.sandbox.idoc_store import IdocStore
 from connectors.erp.sandbox.sales_orders import answer
 from connectors.erp.sandbox.service_description import render_wsdl
+from connectors.erp.sandbox.settings import config_changes
 from connectors.erp.sandbox.soap import CONTENT_TYPE as SOAP_CONTENT_TYPE
 from connectors.erp.sandbox.soap import SoapFault, read_request_payload, render_fault, render_reply
+from connectors.erp.sandbox.stats import ConcurrencyGauge
 from connectors.erp.sandbox.store import SandboxStore
+from connectors.erp.sandbox.wsgi_io import (
+    Reply,
+    RequestTooLarge,
+    json_reply,
+    query,
+    read_body,
+    text_reply,
+)
+from connectors.idoc import DEFAULT_MAX_BYTES as DEFAULT_MAX_PACKAGE_BYTES
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-CONFIG_MAX_BODY_BYTES = 4096
-MAX_DELAY_MS = 600_000
+CONFIG_MAX_BODY_BYTES = 8 * 1024 * 1024  # room to seed stock for many materials
 HOST_HEADER = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: HTTPStatus
-    body: bytes
-    content_type: str = "application/json"
-    headers: tuple[tuple[str, str], ...] = ()
-
-
-class RequestTooLarge(Exception):
-    pass
-
-
-def json_reply(value, status: HTTPStatus = HTTPStatus.OK) -> Reply:
-    return Reply(status, json.dumps(value).encode())
-
-
-def text_reply(status: HTTPStatus, text: str, headers: tuple = ()) -> Reply:
-    return Reply(status, text.encode(), "text/plain; charset=utf-8", headers)
-
-
-def read_body(environ: dict, limit: int) -> bytes:
-    """The request body; RequestTooLarge past ``limit`` bytes (declared or chunked)."""
-    declared = environ.get("CONTENT_LENGTH") or ""
-    if declared.isdigit():
-        if int(declared) > limit:
-            raise RequestTooLarge
-        return environ["wsgi.input"].read(int(declared))
-    body = environ["wsgi.input"].read(limit + 1)
-    if len(body) > limit:
-        raise RequestTooLarge
-    return body
-
-
-def fault_injection_changes(document) -> dict:
-    """Check a ``POST /_sandbox/config`` body; ValueError names what is wrong."""
-    if not isinstance(document, dict):
-        raise ValueError("expected a JSON object")
-    changes = {}
-    for name, value in document.items():
-        if name == "outage":
-            is_valid = isinstance(value, bool)
-        elif name == "fault_rate":
-            is_valid = type(value) in (int, float) and 0 <= value <= 1
-        elif name in ("latency_ms", "timeout_after_commit_ms"):
-            is_valid = type(value) is int and 0 <= value <= MAX_DELAY_MS
-        else:
-            raise ValueError(f"unknown setting {name!r}")
-        if not is_valid:
-            raise ValueError(f"invalid value for {name}: {value!r}")
-        changes[name] = value
-    return changes
 
 
 def service_url(environ: dict) -> str:
@@ -124,15 +101,25 @@ class SandboxErp:
         username: str | None,
         password: str | None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_package_bytes: int = DEFAULT_MAX_PACKAGE_BYTES,
+        gauge: ConcurrencyGauge | None = None,
     ):
         self.store = store
+        self.idocs = IdocStore(store)
+        self.idoc_endpoints = IdocEndpoints(store, self.idocs, max_package_bytes)
         self.max_body_bytes = max_body_bytes
+        self.gauge = gauge or ConcurrencyGauge()
+        self.background: BackgroundWork | None = None
         self._credentials = (
             None if username is None else (username.encode(), (password or "").encode())
         )
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        reply = self.route(environ)
+        if environ.get("PATH_INFO", "").startswith("/_sandbox/"):
+            reply = self.route(environ)
+        else:
+            with self.gauge.counting():
+                reply = self.route(environ)
         headers = [
             ("Content-Type", reply.content_type),
             ("Content-Length", str(len(reply.body))),
@@ -152,12 +139,23 @@ class SandboxErp:
                 "authentication required",
                 (("WWW-Authenticate", 'Basic realm="sandbox-erp"'),),
             )
+        idocs = self.idoc_endpoints
         routes = {
             ("GET", SERVICE_PATH): self.wsdl,
             ("POST", SERVICE_PATH): self.soap,
+            ("POST", idoc_service.SOAP_INBOUND_PATH): idocs.soap_inbound,
+            ("POST", idoc_service.XML_HTTP_INBOUND_PATH): idocs.xml_http_inbound,
+            ("GET", idoc_service.STATUS_PATH): idocs.statuses,
+            ("POST", idoc_service.STATUS_PATH): idocs.statuses,
+            ("GET", idoc_service.STOCK_PATH): idocs.stock,
+            ("POST", idoc_service.STOCK_PATH): idocs.stock,
             ("GET", "/_sandbox/config"): self.show_config,
             ("POST", "/_sandbox/config"): self.change_config,
             ("GET", "/_sandbox/documents"): self.documents,
+            ("GET", "/_sandbox/idocs"): self.recent_idocs,
+            ("GET", "/_sandbox/invoices"): self.invoices,
+            ("GET", "/_sandbox/stats"): self.stats,
+            ("POST", "/_sandbox/stats/reset"): self.reset_stats,
         }
         if (method, path) in routes:
             return routes[(method, path)](environ)
@@ -182,8 +180,7 @@ class SandboxErp:
         return bool(separator) and is_user and is_password
 
     def wsdl(self, environ: dict) -> Reply:
-        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        if not any(name.lower() == "wsdl" for name in query):
+        if not any(name.lower() == "wsdl" for name in query(environ)):
             return text_reply(HTTPStatus.BAD_REQUEST, f"GET {SERVICE_PATH}?wsdl for the WSDL")
         if self.store.fault_injection().outage:
             return text_reply(HTTPStatus.SERVICE_UNAVAILABLE, "the ERP is down (sandbox outage)")
@@ -219,26 +216,48 @@ class SandboxErp:
         return Reply(status, render_fault(fault), SOAP_CONTENT_TYPE, headers)
 
     def show_config(self, environ: dict) -> Reply:
-        return json_reply(asdict(self.store.fault_injection()))
+        return json_reply(self._config())
 
     def change_config(self, environ: dict) -> Reply:
         try:
             body = read_body(environ, CONFIG_MAX_BODY_BYTES)
-            changes = fault_injection_changes(json.loads(body or b"{}"))
+            changes = config_changes(json.loads(body or b"{}"))
         except RequestTooLarge:
             return text_reply(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "config body is too large")
         except ValueError as error:  # json.JSONDecodeError is a ValueError too
             return json_reply({"error": str(error)}, HTTPStatus.BAD_REQUEST)
-        return json_reply(asdict(self.store.update_fault_injection(**changes)))
+        self.store.update_fault_injection(**changes.faults)
+        self.idocs.update_settings(**changes.idoc)
+        if changes.stock:
+            self.idocs.seed_stock(changes.stock)
+        return json_reply(self._config())
+
+    def _config(self) -> dict:
+        return {**asdict(self.store.fault_injection()), **self.idocs.settings().as_public_json()}
 
     def documents(self, environ: dict) -> Reply:
-        query = parse_qs(environ.get("QUERY_STRING", ""))
-        if "external_reference" in query:
-            found = self.store.find_sales_order(query["external_reference"][0])
+        parameters = query(environ)
+        if "external_reference" in parameters:
+            found = self.store.find_sales_order(parameters["external_reference"][0])
             documents = [] if found is None else [found]
         else:
             documents = self.store.list_sales_orders()
         return json_reply([document.as_json() for document in documents])
+
+    def recent_idocs(self, environ: dict) -> Reply:
+        message_id = (query(environ).get("message_id") or [None])[0]
+        return json_reply(
+            [idoc.as_json() for idoc in self.idocs.recent_idocs(message_id=message_id)]
+        )
+
+    def invoices(self, environ: dict) -> Reply:
+        return json_reply(self.idocs.billing_documents())
+
+    def stats(self, environ: dict) -> Reply:
+        return json_reply(self.gauge.snapshot())
+
+    def reset_stats(self, environ: dict) -> Reply:
+        return json_reply(self.gauge.reset())
 
 
 def create_app(
@@ -247,9 +266,19 @@ def create_app(
     password: str | None = None,
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_package_bytes: int = DEFAULT_MAX_PACKAGE_BYTES,
+    gauge: ConcurrencyGauge | None = None,
+    runs_background_work: bool = True,
 ) -> SandboxErp:
     """A WSGI application for the sandbox ERP keeping its documents in ``store_path`` (SQLite).
 
     With ``username`` set, HTTP basic auth with ``username``/``password`` is required.
+    ``gauge`` counts concurrent requests (pass one made before forking to count
+    across processes). With ``runs_background_work``, a daemon thread of this
+    process posts received IDocs and pushes invoices (``app.background``).
     """
-    return SandboxErp(SandboxStore(store_path), username, password, max_body_bytes)
+    store = SandboxStore(store_path)
+    app = SandboxErp(store, username, password, max_body_bytes, max_package_bytes, gauge)
+    if runs_background_work:
+        app.background = BackgroundWork(app.idocs).start()
+    return app

@@ -3,7 +3,12 @@
 Each takes the request payload element (already out of its SOAP envelope) and
 returns the response payload element, or raises :class:`SoapFault`. Creation is
 not idempotent: a second create with the same ExternalReference is refused
-with DUPLICATE_EXTERNAL_REFERENCE naming the first document.
+with DUPLICATE_EXTERNAL_REFERENCE naming the first document. Every created
+order gets its outbound delivery at once (SAP's immediate delivery); both
+answers name it in ``DeliveryID``.
+
+:func:`order_details` reads a stored order back (items, ship-to, shipping) for
+the delivery checks and the billing of :mod:`connectors.erp.sandbox.idoc_posting`.
 """
 
 import decimal
@@ -16,7 +21,7 @@ from lxml import etree
 
 from connectors.erp.sales_order_service import NAMESPACE, FaultCode
 from connectors.erp.sandbox.service_description import request_schema
-from connectors.erp.sandbox.soap import SoapFault
+from connectors.erp.sandbox.soap import SoapFault, safe_parser
 from connectors.erp.sandbox.store import (
     DuplicateExternalReference,
     FaultInjection,
@@ -42,8 +47,74 @@ class ReceivedItem:
     discount_amount: Decimal
 
 
+@dataclass(frozen=True)
+class OrderedItem:
+    """A sales-order item as the sandbox stored it; quantities in ``unit``."""
+
+    item_number: int
+    material: str
+    quantity: Decimal
+    unit: str
+    plant: str
+    storage_location: str
+    net_price: Decimal
+    tax_code: str
+    tax_amount: Decimal
+    discount_amount: Decimal
+
+
+@dataclass(frozen=True)
+class ShipTo:
+    name: str
+    street: str
+    city: str
+    postal_code: str
+    country: str
+
+
+@dataclass(frozen=True)
+class OrderDetails:
+    items: tuple[OrderedItem, ...]
+    ship_to: ShipTo
+    shipping_amount: Decimal
+    sales_organisation: str
+
+
 def _text(element: etree._Element, path: str) -> str:
     return element.findtext(path, namespaces=NS)
+
+
+def order_details(request_xml: bytes) -> OrderDetails:
+    """Items, ship-to and shipping of a stored ``SalesOrderCreateRequest`` (schema-valid)."""
+    order = etree.fromstring(request_xml, safe_parser()).find("n0:SalesOrder", NS)
+    address = order.find("n0:ShipToParty/n0:Address", NS)
+    items = tuple(
+        OrderedItem(
+            item_number=int(_text(item, "n0:ItemID")),
+            material=_text(item, "n0:Material"),
+            quantity=Decimal(_text(item, "n0:RequestedQuantity")),
+            unit=item.find("n0:RequestedQuantity", NS).get("unitCode"),
+            plant=_text(item, "n0:Plant"),
+            storage_location=_text(item, "n0:StorageLocation") or "",
+            net_price=Decimal(_text(item, "n0:NetPrice")),
+            tax_code=_text(item, "n0:TaxCode") or "",
+            tax_amount=Decimal(_text(item, "n0:TaxAmount")),
+            discount_amount=Decimal(_text(item, "n0:DiscountAmount")),
+        )
+        for item in order.iterfind("n0:Item", NS)
+    )
+    return OrderDetails(
+        items=items,
+        ship_to=ShipTo(
+            name=_text(address, "n0:Name"),
+            street=_text(address, "n0:StreetName"),
+            city=_text(address, "n0:CityName"),
+            postal_code=_text(address, "n0:PostalCode") or "",
+            country=_text(address, "n0:CountryCode"),
+        ),
+        shipping_amount=Decimal(_text(order, "n0:ShippingAmount")),
+        sales_organisation=_text(order, "n0:SalesOrganisation") or "",
+    )
 
 
 def _check_schema(payload: etree._Element) -> None:
@@ -111,8 +182,10 @@ def _summary(parent: etree._Element, document: StoredSalesOrder) -> None:
         ("ItemCount", str(document.item_count)),
         ("NetAmount", format(document.net_amount, "f")),
         ("CurrencyCode", document.currency),
+        ("DeliveryID", document.delivery_number),
     ):
-        etree.SubElement(sales_order, f"{{{NAMESPACE}}}{name}").text = value
+        if value:
+            etree.SubElement(sales_order, f"{{{NAMESPACE}}}{name}").text = value
 
 
 def create_sales_order(

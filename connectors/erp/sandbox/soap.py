@@ -7,6 +7,7 @@ messages), so an entity bomb is rejected without ever being expanded.
 
 import threading
 from dataclasses import dataclass
+from enum import StrEnum
 
 from lxml import etree
 
@@ -25,13 +26,20 @@ _parsers = threading.local()
 
 @dataclass(eq=False)
 class SoapFault(Exception):
-    """A refusal to send back as a SOAP 1.1 Fault with a SalesOrderProcessingFault detail."""
+    """A refusal to send back as a SOAP 1.1 Fault.
 
-    code: FaultCode
+    The detail is a ``SalesOrderProcessingFault`` unless ``detail`` names
+    another element (the IDoc inbound's ``IdocInboundFault``); ``extra`` adds
+    elements after ``Code`` and ``Text`` in its namespace.
+    """
+
+    code: StrEnum
     text: str
     http_status: int = 500
     """SOAP 1.1 answers every fault with 500; an outage answers 503."""
     existing_document_number: str | None = None
+    detail: str = f"{{{NAMESPACE}}}SalesOrderProcessingFault"
+    extra: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         return f"{self.code}: {self.text}"
@@ -47,7 +55,7 @@ class SoapFault(Exception):
         return "soap-env:Server" if is_server_side else "soap-env:Client"
 
 
-def _parser() -> etree.XMLParser:
+def safe_parser() -> etree.XMLParser:
     # lxml parsers must not be shared between threads.
     parser = getattr(_parsers, "parser", None)
     if parser is None:
@@ -61,7 +69,7 @@ def _parser() -> etree.XMLParser:
 def read_request_payload(body: bytes) -> etree._Element:
     """The single element inside ``soap-env:Body``; a MALFORMED_REQUEST fault otherwise."""
     try:
-        envelope = etree.fromstring(body, _parser())
+        envelope = etree.fromstring(body, safe_parser())
     except etree.XMLSyntaxError as error:
         # libxml2 may stop an entity bomb on its own (amplification limit): say why.
         if DOCTYPE_MARK in body:
@@ -103,13 +111,11 @@ def render_fault(fault: SoapFault) -> bytes:
     soap_fault = etree.Element(f"{{{SOAP11_ENVELOPE_NAMESPACE}}}Fault", nsmap=NSMAP)
     etree.SubElement(soap_fault, "faultcode").text = fault.fault_code
     etree.SubElement(soap_fault, "faultstring").text = fault.text
-    detail = etree.SubElement(
-        etree.SubElement(soap_fault, "detail"), f"{{{NAMESPACE}}}SalesOrderProcessingFault"
-    )
-    etree.SubElement(detail, f"{{{NAMESPACE}}}Code").text = fault.code.value
-    etree.SubElement(detail, f"{{{NAMESPACE}}}Text").text = fault.text
+    detail = etree.SubElement(etree.SubElement(soap_fault, "detail"), fault.detail)
+    namespace = fault.detail[1:].partition("}")[0]
+    extra = list(fault.extra)
     if fault.existing_document_number:
-        etree.SubElement(
-            detail, f"{{{NAMESPACE}}}ExistingSalesOrderID"
-        ).text = fault.existing_document_number
+        extra.append(("ExistingSalesOrderID", fault.existing_document_number))
+    for name, value in [("Code", fault.code.value), ("Text", fault.text), *extra]:
+        etree.SubElement(detail, f"{{{namespace}}}{name}").text = value
     return _envelope_with(soap_fault)

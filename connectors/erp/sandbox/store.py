@@ -1,15 +1,21 @@
-"""The sandbox ERP's own SQLite store: its sales orders and its fault injection.
+"""The sandbox ERP's own SQLite store: its sales orders, their deliveries, its fault injection.
 
 One file shared by every gunicorn worker process and thread. WAL mode lets
 readers run beside the single writer; each thread of each process keeps its own
 connection (SQLite connections must not cross a fork or be shared by threads).
 The UNIQUE constraint on ``external_reference`` is what refuses a duplicate,
 so two concurrent creates with one reference store exactly one document.
+
+Every sales order gets its outbound delivery in the same transaction, as SAP's
+immediate delivery does. The IDoc tables are here too (one schema, one file);
+:mod:`connectors.erp.sandbox.idoc_store` reads and writes them.
 """
 
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,6 +24,8 @@ from pathlib import Path
 BUSY_TIMEOUT_SECONDS = 10.0
 FIRST_DOCUMENT_NUMBER = 10000
 """Document numbers are 10 digits and start at 0000010000, like an SAP number range."""
+FIRST_DELIVERY_NUMBER = 80000000
+"""Deliveries are numbered from 0080000000, SAP's usual outbound delivery range."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sales_order (
@@ -38,11 +46,96 @@ CREATE TABLE IF NOT EXISTS fault_injection (
     timeout_after_commit_ms INTEGER NOT NULL DEFAULT 0
 );
 INSERT OR IGNORE INTO fault_injection (id) VALUES (1);
+CREATE TABLE IF NOT EXISTS delivery (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    sales_order_id INTEGER NOT NULL UNIQUE REFERENCES sales_order (id),
+    goods_issued_at TEXT,
+    material_document TEXT,
+    picked_json TEXT
+);
+CREATE TABLE IF NOT EXISTS idoc_message (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id TEXT UNIQUE,
+    body_sha256 TEXT NOT NULL,
+    transport TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    process_after TEXT NOT NULL,
+    claimed_until TEXT,
+    processed_at TEXT,
+    package BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idoc_message_due ON idoc_message (processed_at, process_after);
+CREATE TABLE IF NOT EXISTS idoc (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_pk INTEGER REFERENCES idoc_message (id),
+    position INTEGER,
+    direction TEXT NOT NULL,
+    idoc_type TEXT NOT NULL,
+    message_type TEXT NOT NULL,
+    sender_docnum TEXT NOT NULL,
+    status TEXT NOT NULL,
+    status_text TEXT NOT NULL,
+    status_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idoc_by_message ON idoc (message_pk, position);
+CREATE TABLE IF NOT EXISTS idoc_status (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    idoc_id INTEGER NOT NULL REFERENCES idoc (id),
+    status TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idoc_status_by_idoc ON idoc_status (idoc_id);
+CREATE TABLE IF NOT EXISTS stock (
+    material TEXT NOT NULL,
+    plant TEXT NOT NULL,
+    quantity TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    PRIMARY KEY (material, plant)
+);
+CREATE TABLE IF NOT EXISTS material_document (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    idoc_id INTEGER NOT NULL REFERENCES idoc (id),
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS billing_document (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id INTEGER NOT NULL UNIQUE REFERENCES delivery (id),
+    idoc_id INTEGER NOT NULL REFERENCES idoc (id),
+    created_at TEXT NOT NULL,
+    net_amount TEXT NOT NULL,
+    tax_amount TEXT NOT NULL,
+    total_due TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    push_state TEXT NOT NULL,
+    push_due_at TEXT NOT NULL,
+    push_attempts INTEGER NOT NULL DEFAULT 0,
+    push_claimed_until TEXT,
+    pushed_at TEXT,
+    last_error TEXT NOT NULL DEFAULT '',
+    idoc_xml BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS billing_push_due ON billing_document (push_state, push_due_at);
+CREATE TABLE IF NOT EXISTS idoc_settings (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    processing_delay_ms INTEGER NOT NULL DEFAULT 0,
+    invoice_delay_ms INTEGER NOT NULL DEFAULT 1000,
+    invoice_push_url TEXT NOT NULL DEFAULT '',
+    invoice_push_username TEXT NOT NULL DEFAULT '',
+    invoice_push_password TEXT NOT NULL DEFAULT '',
+    invoice_push_api_key_header TEXT NOT NULL DEFAULT 'X-API-Key',
+    invoice_push_api_key TEXT NOT NULL DEFAULT '',
+    invoice_push_attempts INTEGER NOT NULL DEFAULT 5,
+    invoice_retry_delay_ms INTEGER NOT NULL DEFAULT 2000
+);
+INSERT OR IGNORE INTO idoc_settings (id) VALUES (1);
 """
 
 SALES_ORDER_COLUMNS = (
-    "id, external_reference, created_at, sold_to, currency, item_count, net_amount"
+    "sales_order.id, external_reference, created_at, sold_to, currency, item_count, net_amount,"
+    " delivery.id"
 )
+SALES_ORDER_FROM = "sales_order LEFT JOIN delivery ON delivery.sales_order_id = sales_order.id"
 
 
 @dataclass(frozen=True)
@@ -56,6 +149,8 @@ class StoredSalesOrder:
     currency: str
     item_count: int
     net_amount: Decimal
+    delivery_number: str = ""
+    """The outbound delivery created with the order ("" for orders stored before deliveries)."""
 
     def as_json(self) -> dict:
         return {
@@ -90,8 +185,20 @@ def document_number_for(row_id: int) -> str:
     return f"{FIRST_DOCUMENT_NUMBER + row_id - 1:010d}"
 
 
+def delivery_number_for(row_id: int) -> str:
+    return f"{FIRST_DELIVERY_NUMBER + row_id - 1:010d}"
+
+
+def delivery_id_for(delivery_number: str) -> int | None:
+    """The row id of a delivery number (SAP's ALPHA form: leading zeros may be left out)."""
+    if not delivery_number.isascii() or not delivery_number.isdigit() or len(delivery_number) > 10:
+        return None
+    row_id = int(delivery_number) - FIRST_DELIVERY_NUMBER + 1
+    return row_id if row_id > 0 else None
+
+
 def _stored_sales_order(row: tuple) -> StoredSalesOrder:
-    row_id, reference, created_at, sold_to, currency, item_count, net_amount = row
+    row_id, reference, created_at, sold_to, currency, item_count, net_amount, delivery_id = row
     return StoredSalesOrder(
         document_number=document_number_for(row_id),
         external_reference=reference,
@@ -100,6 +207,7 @@ def _stored_sales_order(row: tuple) -> StoredSalesOrder:
         currency=currency,
         item_count=item_count,
         net_amount=Decimal(net_amount),
+        delivery_number="" if delivery_id is None else delivery_number_for(delivery_id),
     )
 
 
@@ -113,6 +221,23 @@ class SandboxStore:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(SCHEMA)
         connection.close()
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, in autocommit mode (use ``transaction`` to group writes)."""
+        return self._connection()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``: the write lock from the start, so reads inside
+        see what no other writer can change before the commit. Rolled back on any error."""
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
 
     def _connection(self) -> sqlite3.Connection:
         # Keyed by pid too: a connection inherited through fork must not be reused.
@@ -135,23 +260,27 @@ class SandboxStore:
         net_amount: Decimal,
         request_xml: bytes,
     ) -> StoredSalesOrder:
-        """Store a new document; raise DuplicateExternalReference if the reference is taken."""
+        """Store a new document and its delivery; raise DuplicateExternalReference if the
+        reference is taken."""
         created_at = datetime.now(UTC).isoformat(timespec="microseconds")
-        connection = self._connection()
         try:
-            cursor = connection.execute(
-                "INSERT INTO sales_order (external_reference, created_at, sold_to, currency,"
-                " item_count, net_amount, request_xml) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    external_reference,
-                    created_at,
-                    sold_to,
-                    currency,
-                    item_count,
-                    format(net_amount, "f"),
-                    request_xml,
-                ),
-            )
+            with self.transaction() as connection:
+                row_id = connection.execute(
+                    "INSERT INTO sales_order (external_reference, created_at, sold_to, currency,"
+                    " item_count, net_amount, request_xml) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        external_reference,
+                        created_at,
+                        sold_to,
+                        currency,
+                        item_count,
+                        format(net_amount, "f"),
+                        request_xml,
+                    ),
+                ).lastrowid
+                delivery_id = connection.execute(
+                    "INSERT INTO delivery (sales_order_id) VALUES (?)", (row_id,)
+                ).lastrowid
         except sqlite3.IntegrityError:
             existing = self.find_sales_order(external_reference)
             if existing is None:  # the constraint fired, so the row is there: never expected
@@ -159,13 +288,14 @@ class SandboxStore:
             raise DuplicateExternalReference(existing) from None
         return _stored_sales_order(
             (
-                cursor.lastrowid,
+                row_id,
                 external_reference,
                 created_at,
                 sold_to,
                 currency,
                 item_count,
                 format(net_amount, "f"),
+                delivery_id,
             )
         )
 
@@ -173,7 +303,8 @@ class SandboxStore:
         row = (
             self._connection()
             .execute(
-                f"SELECT {SALES_ORDER_COLUMNS} FROM sales_order WHERE external_reference = ?",  # noqa: S608
+                f"SELECT {SALES_ORDER_COLUMNS} FROM {SALES_ORDER_FROM}"  # noqa: S608
+                " WHERE external_reference = ?",
                 (external_reference,),
             )
             .fetchone()
@@ -185,7 +316,8 @@ class SandboxStore:
         rows = (
             self._connection()
             .execute(
-                f"SELECT {SALES_ORDER_COLUMNS} FROM sales_order ORDER BY id DESC LIMIT ?",  # noqa: S608
+                f"SELECT {SALES_ORDER_COLUMNS} FROM {SALES_ORDER_FROM}"  # noqa: S608
+                " ORDER BY sales_order.id DESC LIMIT ?",
                 (limit,),
             )
             .fetchall()

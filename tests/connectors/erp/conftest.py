@@ -27,6 +27,7 @@ class SandboxErpServer:
     base_url: str
     username: str
     password: str
+    log_path: Path | None = None
 
     @property
     def wsdl_url(self) -> str:
@@ -41,11 +42,18 @@ class SandboxErpServer:
         return (self.username, self.password)
 
     def set_faults(self, **settings) -> dict:
+        return self.configure(**settings)
+
+    def configure(self, **settings) -> dict:
+        """``POST /_sandbox/config``: fault injection, IDoc settings, stock."""
         response = requests.post(
             f"{self.base_url}/_sandbox/config", json=settings, auth=self.auth, timeout=5
         )
         response.raise_for_status()
         return response.json()
+
+    def get(self, path: str, **params) -> requests.Response:
+        return requests.get(f"{self.base_url}{path}", params=params, auth=self.auth, timeout=5)
 
     def documents(self, external_reference: str) -> list[dict]:
         response = requests.get(
@@ -83,8 +91,8 @@ def sandbox_erp(tmp_path_factory) -> SandboxErpServer:
     """A running sandbox ERP (2 workers x 8 threads) with basic auth; stopped after the module."""
     folder = tmp_path_factory.mktemp("sandbox-erp")
     port = _free_port()
-    server = SandboxErpServer(f"http://127.0.0.1:{port}", "sync-test", "s3cret-test-only")
     log_path = folder / "server.log"
+    server = SandboxErpServer(f"http://127.0.0.1:{port}", "sync-test", "s3cret-test-only", log_path)
     environment = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),

@@ -86,8 +86,10 @@ def test_given_a_new_reference_when_created_then_the_erp_confirms_a_document(cli
     assert confirmation.net_amount == Decimal("67.965")
     assert confirmation.currency == "USD"
     assert confirmation.created_at.utcoffset() is not None
+    assert confirmation.delivery_number.isdigit() and len(confirmation.delivery_number) == 10
     stored = erp.documents(reference)
     assert [d["document_number"] for d in stored] == [confirmation.document_number]
+    assert [d["delivery_number"] for d in stored] == [confirmation.delivery_number]
 
 
 def test_given_a_used_reference_when_created_again_then_duplicate_names_the_first(client, erp):
