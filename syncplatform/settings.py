@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "syncplatform.audit",
     "syncplatform.orders",
     "syncplatform.fulfillment",
+    "syncplatform.erpdocs",
     "syncplatform.demo",
 ]
 

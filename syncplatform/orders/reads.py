@@ -7,15 +7,26 @@ model instances) where a batch reads thousands of them.
 """
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef, QuerySet
 
 from syncplatform.mappings.models import LocationMapping
 
 from .choices import OrderStatus
-from .models import Order, OrderLine, erp_reference_of
+from .models import Order, OrderLine, erp_reference_of, order_id_of_reference
 
-__all__ = ["erp_reference_of", "order_line_rows", "posted_orders_routed_to"]
+__all__ = [
+    "OrderForPosting",
+    "erp_reference_of",
+    "order_for_posting",
+    "order_id_of_reference",
+    "order_ids_for_erp_references",
+    "order_labels",
+    "order_line_rows",
+    "order_lines_by_id",
+    "posted_orders_routed_to",
+]
 
 
 def posted_orders_routed_to(warehouse) -> QuerySet:
@@ -40,3 +51,59 @@ def order_line_rows(order_ids: Iterable[int]) -> QuerySet:
         .order_by("order_id", "line_number")
         .values_list("order_id", "sku", "quantity", "line_number")
     )
+
+
+class OrderForPosting(NamedTuple):
+    """What an IDoc posting about an order needs of it."""
+
+    pk: int
+    channel_id: int
+    channel_order_number: str
+    fulfillment_location: str
+    erp_document_number: str
+    erp_delivery_number: str
+
+    @property
+    def erp_reference(self) -> str:
+        return erp_reference_of(self.pk)
+
+
+def order_for_posting(order_id: int) -> OrderForPosting | None:
+    row = Order.objects.filter(pk=order_id).values_list(*OrderForPosting._fields).first()
+    return OrderForPosting._make(row) if row else None
+
+
+def order_lines_by_id(line_ids: Iterable[int]) -> dict[int, tuple[int, str, int]]:
+    """``line id: (line number, sku, quantity ordered)``."""
+    rows = OrderLine.objects.filter(pk__in=list(line_ids)).values_list(
+        "pk", "line_number", "sku", "quantity"
+    )
+    return {pk: (number, sku, quantity) for pk, number, sku, quantity in rows}
+
+
+def order_ids_for_erp_references(
+    sales_order_numbers: Iterable[str], our_references: Iterable[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """The orders an ERP document names: by the ERP's sales order number
+    (``erp_document_number``), and by our reference (``SP-…``); only orders that exist."""
+    numbers = {n for n in sales_order_numbers if n}
+    by_number = (
+        dict(
+            Order.objects.filter(erp_document_number__in=numbers).values_list(
+                "erp_document_number", "pk"
+            )
+        )
+        if numbers
+        else {}
+    )
+    wanted = {ref: order_id_of_reference(ref) for ref in our_references if ref}
+    ids = {order_id for order_id in wanted.values() if order_id is not None}
+    existing = set(Order.objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    by_reference = {ref: oid for ref, oid in wanted.items() if oid in existing}
+    return by_number, by_reference
+
+
+def order_labels(order_ids: Iterable[int]) -> dict[int, str]:
+    """``order id: "channel order number (SP-…)"``, for messages operators read."""
+    rows = Order.objects.filter(pk__in=list(order_ids)).values_list("pk", "channel_order_number")
+    return {pk: f"{number} ({erp_reference_of(pk)})" for pk, number in rows}

@@ -176,14 +176,19 @@ def post_order_to_erp(tx: SyncTransaction) -> Outcome:
         found = client.find_sales_order(order.erp_reference)
         if found:
             return _posted(
-                order, found.document_number, "found in the ERP after an earlier attempt"
+                order,
+                found.document_number,
+                "found in the ERP after an earlier attempt",
+                found.delivery_number,
             )
     sales_order = build_sales_order(order)
     try:
         confirmation = client.create_sales_order(sales_order)
     except DuplicateReferenceError as exc:
         return _posted(order, exc.existing_document_number, "the ERP already held this reference")
-    return _posted(order, confirmation.document_number, "created in the ERP")
+    return _posted(
+        order, confirmation.document_number, "created in the ERP", confirmation.delivery_number
+    )
 
 
 def _erp_of(channel: Partner) -> Partner:
@@ -197,10 +202,11 @@ def _erp_of(channel: Partner) -> Partner:
         ) from None
 
 
-def _posted(order: Order, document_number: str, how: str) -> Outcome:
+def _posted(order: Order, document_number: str, how: str, delivery_number: str = "") -> Outcome:
+    delivery = f", delivery {delivery_number}" if delivery_number else ""
     return Outcome(
-        message=f"sales order {document_number} {how} (reference {order.erp_reference})",
-        apply=lambda: order.mark_posted(document_number),
+        message=f"sales order {document_number}{delivery} {how} (reference {order.erp_reference})",
+        apply=lambda: order.mark_posted(document_number, delivery_number),
     )
 
 

@@ -1,0 +1,1 @@
+"""IDoc postings to the ERP (shipment confirmations, stock differences) and ERP documents back."""
