@@ -1,6 +1,7 @@
 """The OpenAPI document channels build against, and its interactive docs page."""
 
 import json
+import re
 
 import pytest
 
@@ -64,3 +65,15 @@ def test_given_the_docs_page_then_200_html_pointing_at_the_schema(client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert b"/api/v1/schema" in response.content
+
+
+def test_the_docs_page_loads_swagger_ui_from_our_static_files_not_a_cdn(client):
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/api/v1/docs").content.decode()
+
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert scripts and all(src.startswith("/static/drf_spectacular_sidecar/") for src in scripts)
+    assert "cdn.jsdelivr.net" not in page and "unpkg.com" not in page
+    for src in scripts:
+        assert finders.find(src.removeprefix("/static/")), src
