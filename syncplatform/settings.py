@@ -18,7 +18,9 @@ from syncplatform.core import database_roles
 from syncplatform.core.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("SYNC_VAR_DIR") or BASE_DIR / "var").resolve()
+# The same folder `make run` uses, so `manage.py import_mappings` (and any other
+# command) run by hand reach the embedded default's database.
+VAR_DIR = Path(env_str("SYNC_VAR_DIR") or BASE_DIR / "var" / "embedded").resolve()
 
 SYNC_ENV = env_str("SYNC_ENV", "development")
 IS_PRODUCTION = SYNC_ENV == "production"

@@ -111,3 +111,30 @@ def test_given_production_through_manage_py_check_then_the_same_refusal():
 
     assert result.returncode != 0
     assert "SYNC_ENV=production needs SYNC_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_commands_run_by_hand_use_the_database_make_run_uses():
+    """The README's `manage.py import_mappings` reaches the demo's database (issue 14)."""
+    child_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in (*GUARDED, "DATABASE_URL", "SYNC_MIGRATE_DATABASE_URL", "SYNC_VAR_DIR")
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DATABASES['default']['NAME'])",
+        ],
+        cwd=REPO,
+        env={**child_env, "DJANGO_SETTINGS_MODULE": "syncplatform.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    run_sh = (REPO / "deploy" / "embedded" / "run.sh").read_text()
+
+    assert result.stdout.strip() == str(REPO / "var" / "embedded" / "db.sqlite3")
+    assert 'SYNC_VAR_DIR="${SYNC_VAR_DIR:-$PWD/var/embedded}"' in run_sh
