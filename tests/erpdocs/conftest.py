@@ -163,3 +163,12 @@ def shipped_order(erp_order, warehouse_config):
         return Order.objects.get(pk=order.pk)
 
     return ship
+
+
+@pytest.fixture
+def operator(db):
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("ops", is_staff=True)  # force_login: no password
+    user.groups.add(Group.objects.get(name="operations"))
+    return user
