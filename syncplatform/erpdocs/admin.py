@@ -30,6 +30,7 @@ from .models import (
     StockComparisonLine,
 )
 from .services import IDOC_FILES, ensure_erp_schedules, issue_inbound_api_key, release_package
+from .services.history import order_history
 
 SHOWN_BYTES = 2 * 1024 * 1024  # files larger than this are downloaded, not parsed on the page
 SHOWN_IDOCS = 200
@@ -505,11 +506,34 @@ class OrderPostingInline(ReadOnlyInline):
         return f"IDoc {idoc.docnum}: {idoc.status or 'awaiting'} {idoc.status_text[:80]}"
 
 
+class OrderHistoryInline(admin.TabularInline):
+    """The order's history across apps (``order_history``), as one table on its page."""
+
+    model = Posting
+    fk_name = "order"
+    template = "admin/erpdocs/order_history.html"
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.history = order_history(obj.pk) if obj is not None else []
+        return formset
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 def _show_on_order_page() -> None:
-    """Add the invoice and posting inlines to the orders app's OrderAdmin (no edit there)."""
+    """Add the history, posting and invoice inlines to the orders app's OrderAdmin
+    (registered by that app; nothing there is edited)."""
     order_admin = admin.site._registry.get(apps.get_model("orders", "Order"))
     if order_admin is not None:
-        extra = [OrderPostingInline, OrderInvoiceInline]
+        extra = [OrderHistoryInline, OrderPostingInline, OrderInvoiceInline]
         order_admin.inlines = [
             *order_admin.inlines,
             *(i for i in extra if i not in order_admin.inlines),

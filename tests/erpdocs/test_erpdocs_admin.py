@@ -158,3 +158,5 @@ def test_the_order_page_shows_its_invoices_and_postings(
     assert page.status_code == 200
     assert "0090004711" in html and "51.13" in html
     assert "IDoc postings to the ERP" in html and order.erp_delivery_number in html
+    for kind in ("erp.order.post", "edi.940.out", "edi.945.in", "erp.invoice.in"):
+        assert f"<td>{kind}</td>" in html
