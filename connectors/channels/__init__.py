@@ -12,10 +12,12 @@ Contract for every adapter in this package:
 * The platform validates the canonical dict the same way for every channel;
   an adapter does not replace that validation, it only translates. Channel
   codes (SKUs, locations, tax codes, shipping methods) stay channel codes:
-  the mapping tables translate them to ERP codes later.
+  the mapping tables translate them to ERP codes later. A value a genuine
+  order may lack (a street, a shipping method) is left ``""`` (or the
+  channel's default) for that validation to name, not refused here.
 * A payload that cannot be mapped raises ``ChannelPayloadError`` (a
-  ``PermanentError``) naming the path of the offending field in the channel's
-  own payload; no other exception escapes for any decoded-JSON input.
+  ``PermanentError``) naming the path of every offending field in the
+  channel's own payload; no other exception escapes for any decoded-JSON input.
 * Adapters never import Django and keep no state, so mapping the same payload
   twice gives the same dict.
 

@@ -32,7 +32,21 @@ Decisions a reader of the canonical order must know:
   on goods only and can be less than Shopify's ``total_tax``. Shipping
   discounts never enter ``totals.discount``, which must equal the sum of the
   line discounts. ``method`` is the first shipping line's ``code`` (else its
-  ``title``); ``""`` when the order has no shipping line.
+  ``title``); an order without a shipping line (pickup, digital goods, some
+  draft orders) gets ``default_shipping_method``, or ``""`` when there is none.
+* **Discounts** are read where Shopify allocated them: each line's and each
+  shipping line's ``discount_allocations``. ``discount_applications`` (the
+  codes and rules) only say why, and every allocation already names its
+  application by index, so they are not read; nor is the older
+  ``discount_codes``.
+* **Currency** is the shop's: ``currency`` and the plain amounts (``price``,
+  ``total_price``) are in the shop currency, which the ERP books in.
+  ``presentment_currency`` and the ``*_set.presentment_money`` amounts (what a
+  buyer abroad saw) are not read.
+* **API versions**: only fields every version since 2019 sends are read
+  (``is_removed`` on shipping lines, from 2024, counts only when present), so a
+  2025 body and an older one map alike; fields a version added or dropped
+  (``total_price_usd``, ``current_total_price``, ``*_set``) are ignored.
 * **Lines without a SKU** are sent as ``shopify-variant:<variant_id>``, so the
   SKU mapping table can map them like any channel SKU (the order then fails at
   mapping, naming that key, until someone adds the row). A line with neither
@@ -42,9 +56,22 @@ Decisions a reader of the canonical order must know:
   ``exempt_tax_code`` for a line Shopify charged no tax on.
 * **Fulfilment location** is Shopify's ``location_id`` (set for POS and some
   app orders: where the sale happened) when present, else ``default_location``
-  (web orders: Shopify assigns fulfilment locations only after creation).
+  (web orders: Shopify assigns fulfilment locations only after creation), else
+  ``""``.
+* **Ship-to** is the shipping address, else the billing address; an order with
+  neither is refused. Its name falls back to the person, the company, then the
+  customer. An empty street (``address1``), city or ``zip`` becomes
+  ``empty_address_text`` (a channel that sells for pickup or as downloads
+  says what to send the ERP instead), or stays ``""``.
 * **Customer**: guest checkouts have no customer, so ``channel_customer_id``
   is ``""``; the name falls back to the shipping, then billing, address.
+
+**Complete or not.** The adapter translates; it does not decide whether the
+result is a complete order. Values Shopify may leave empty in a genuine order
+(street, city, zip, shipping method, location) come back as ``""`` for the
+platform's validation to name. What cannot be translated at all (money that
+is not money, totals that contradict the lines, a line with nothing to map)
+raises ``ChannelPayloadError``, naming every such problem of the body at once.
 """
 
 from __future__ import annotations
@@ -56,6 +83,7 @@ import hmac
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
+from connectors.channels.errors import ChannelPayloadError
 from connectors.channels.fields import PayloadField
 from connectors.channels.money import (
     EXACT,
@@ -106,56 +134,118 @@ class _Line:
 
 
 def to_canonical_order(
-    webhook: object, *, default_location: str, exempt_tax_code: str = "EXEMPT"
+    webhook: object,
+    *,
+    default_location: str = "",
+    default_shipping_method: str = "",
+    empty_address_text: str = "",
+    exempt_tax_code: str = "EXEMPT",
 ) -> dict:
     """Map an ``orders/create`` webhook body to the canonical order dict.
 
-    Pure and deterministic: the same body always gives the same dict. Money
-    comes back as strings with the currency's decimals. Anything that cannot
-    be mapped raises ``ChannelPayloadError`` naming the field's path; nothing
-    else is raised for any decoded-JSON input (``ConfigError`` only for an
-    empty ``default_location`` or ``exempt_tax_code``).
+    Pure and deterministic: the same body and defaults always give the same
+    dict. Money comes back as strings with the currency's decimals. The
+    defaults are the channel's (see the module docstring); an empty one
+    leaves its field ``""``. Anything that cannot be mapped raises one
+    ``ChannelPayloadError`` naming every problem found; nothing else is
+    raised for any decoded-JSON input (``ConfigError`` only for an empty
+    ``exempt_tax_code``).
     """
-    if not default_location.strip() or not exempt_tax_code.strip():
-        raise ConfigError("default_location and exempt_tax_code must not be empty")
+    if not exempt_tax_code.strip():
+        raise ConfigError("exempt_tax_code must not be empty")
     order = PayloadField(webhook).object()
-    order_number = order["id"].identifier()
-    if not order_number:
-        raise order["id"].error("missing")
-    ordered_at = order["created_at"].timestamp()
-    currency = read_currency(order["currency"])
-    unit = minor_unit(currency)
-    taxes_included = order["taxes_included"].flag()
-    lines = _read_lines(order["line_items"], unit, taxes_included, exempt_tax_code)
-    shipping_method, shipping_amount = _read_shipping(order["shipping_lines"], unit, taxes_included)
-    totals = _totals(lines, shipping_amount)
-    _check_against_shopify_totals(order, lines, totals, unit)
-    ship_to = _read_ship_to(order)
+    problems = _Problems()
+    order_number = problems.read(_read_order_id, order)
+    ordered_at = problems.read(order["created_at"].timestamp)
+    currency = problems.read(read_currency, order["currency"])
+    taxes_included = problems.read(order["taxes_included"].flag)
+    location = problems.read(order["location_id"].identifier)
+    ship_to = problems.read(_read_ship_to, order, empty_address_text)
+    customer = problems.read(_read_customer, order, ship_to or {"name": ""})
+    if currency is not None and taxes_included is not None:
+        unit = minor_unit(currency)
+        lines = _read_lines(order["line_items"], unit, taxes_included, exempt_tax_code, problems)
+        shipping = problems.read(_read_shipping, order["shipping_lines"], unit, taxes_included)
+        if lines is not None and shipping is not None:
+            totals = _totals(lines, shipping[1])
+            problems.read(_check_against_shopify_totals, order, lines, totals, unit)
+    # A value read above is None only when its problem was noted: then this raises.
+    problems.raise_any()
+    method, shipping_amount = shipping
     return {
         "channel_order_number": order_number,
         "ordered_at": ordered_at,
         "currency": currency,
-        "customer": _read_customer(order, ship_to),
+        "customer": customer,
         "ship_to": ship_to,
-        "fulfillment_location": order["location_id"].identifier() or default_location,
-        "shipping": {"method": shipping_method, "amount": format_amount(shipping_amount, unit)},
+        "fulfillment_location": location or default_location.strip(),
+        "shipping": {
+            "method": method or default_shipping_method.strip(),
+            "amount": format_amount(shipping_amount, unit),
+        },
         "lines": [_canonical_line(number, line, unit) for number, line in enumerate(lines, 1)],
         "totals": {name: format_amount(amount, unit) for name, amount in totals.items()},
     }
 
 
+def order_id_of(webhook: object) -> str:
+    """The Shopify order id in a webhook body as text; ``""`` when it has none to read."""
+    try:
+        return _read_order_id(PayloadField(webhook).object())
+    except ChannelPayloadError:
+        return ""
+
+
+class _Problems:
+    """Problems found in the independent parts of one body, so one refusal names them all."""
+
+    def __init__(self):
+        self.found: list[ChannelPayloadError] = []
+
+    def read(self, reader, *args):
+        """``reader(*args)``, or None once its problem is noted."""
+        try:
+            return reader(*args)
+        except ChannelPayloadError as problem:
+            self.found.append(problem)
+            return None
+
+    def raise_any(self) -> None:
+        if self.found:
+            raise ChannelPayloadError.combining(self.found)
+
+
+def _read_order_id(order: PayloadField) -> str:
+    order_id = order["id"].identifier()
+    if not order_id:
+        raise order["id"].error("missing")
+    return order_id
+
+
 def _read_lines(
-    items: PayloadField, unit: Decimal, taxes_included: bool, exempt_tax_code: str
-) -> list[_Line]:
-    entries = items.entries()
+    items: PayloadField,
+    unit: Decimal,
+    taxes_included: bool,
+    exempt_tax_code: str,
+    problems: _Problems,
+) -> list[_Line] | None:
+    """Every line, or None once each bad line's problem is noted."""
+    entries = problems.read(items.entries)
+    if entries is None:
+        return None
     if not entries:
-        raise items.error("an order needs at least one line item")
-    return [_read_line(item.object(), unit, taxes_included, exempt_tax_code) for item in entries]
+        problems.found.append(items.error("an order needs at least one line item"))
+        return None
+    lines = [
+        problems.read(_read_line, item, unit, taxes_included, exempt_tax_code) for item in entries
+    ]
+    return None if any(line is None for line in lines) else lines
 
 
 def _read_line(
     item: PayloadField, unit: Decimal, taxes_included: bool, exempt_tax_code: str
 ) -> _Line:
+    item = item.object()
     sku = _read_sku(item)
     quantity = item["quantity"].quantity()
     unit_price = read_amount(item["price"], unit)
@@ -248,7 +338,7 @@ def _check_against_shopify_totals(
         )
 
 
-def _read_ship_to(order: PayloadField) -> dict[str, str]:
+def _read_ship_to(order: PayloadField, empty_address_text: str) -> dict[str, str]:
     for key in ("shipping_address", "billing_address"):
         if not order[key].is_missing:
             address = order[key].object()
@@ -258,13 +348,19 @@ def _read_ship_to(order: PayloadField) -> dict[str, str]:
     country = address["country_code"].required_text()
     if not (len(country) == 2 and country.isascii() and country.isupper()):
         raise address["country_code"].error(f"not an ISO 3166 country code: {country[:20]!r}")
+    customer = order["customer"]
+    customer_name = _person_name(customer) if isinstance(customer.value, dict) else ""
+    empty = empty_address_text.strip()
     return {
-        "name": address["name"].text() or _person_name(address) or address["company"].text(),
-        "line1": address["address1"].required_text(),
+        "name": address["name"].text()
+        or _person_name(address)
+        or address["company"].text()
+        or customer_name,
+        "line1": address["address1"].text(empty),
         "line2": address["address2"].text(),
-        "city": address["city"].required_text(),
+        "city": address["city"].text(empty),
         "region": address["province_code"].text(),
-        "postal_code": address["zip"].text(),
+        "postal_code": address["zip"].text(empty),
         "country": country,
         "phone": address["phone"].text(),
     }

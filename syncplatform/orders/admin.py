@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils.html import format_html
 
 from syncplatform.audit.admin import SubjectTransactionsMixin, transaction_link
 from syncplatform.audit.models import SyncTransaction
 
 from .choices import OrderStatus
-from .models import ERP_ORDER_POST, Order, OrderLine
+from .models import CHANNEL_ORDER_INTAKE, ERP_ORDER_POST, ChannelOrderReceipt, Order, OrderLine
 
 # An order whose posting failed is still ``received`` in its row; channels see it
 # as ``failed`` (Order.public_status), and so do the list and its filter here.
@@ -86,6 +88,10 @@ class OrderAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # View-only, with no Save row, for superusers too; actions and links still work.
+        return False
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -112,3 +118,99 @@ class OrderAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
     @admin.display(description="ERP posting")
     def transaction_link(self, order):
         return transaction_link(order.posting_id, order.posting_state)
+
+
+# The admin page shows this much of a body; a webhook body is far smaller in practice.
+BODY_SHOWN_CHARS = 200_000
+
+
+@admin.register(ChannelOrderReceipt)
+class ChannelOrderReceiptAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
+    """Signed webhooks as they arrived: read-only, they change through their transactions.
+
+    A held receipt's ``channel.order.intake`` transaction names what keeps it
+    from being an order; fix that (channel config, mapping) and "Retry now" it.
+    """
+
+    list_display = (
+        "id",
+        "channel",
+        "channel_order_number",
+        "shown_status",
+        "order_link",
+        "intake_link",
+        "webhook_id",
+        "api_version",
+        "created_at",
+    )
+    list_filter = ("channel", "created_at", "api_version")
+    # Exact matches, so each uses an index.
+    search_fields = ("=channel_order_number", "=webhook_id", "=correlation_id")
+    date_hierarchy = "created_at"
+    list_select_related = ("channel", "order")
+    fields = (
+        "channel",
+        "channel_order_number",
+        "shown_status",
+        "order_link",
+        "duplicate_of",
+        "webhook_id",
+        "api_version",
+        "correlation_id",
+        "body_sha256",
+        "created_at",
+        "updated_at",
+        "transactions",
+        "verbatim_body",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        # Bodies are read on the change page only, never for a whole list.
+        intake = SyncTransaction.objects.filter(
+            kind=CHANNEL_ORDER_INTAKE, subject_id=OuterRef("pk")
+        ).order_by("pk")
+        return (
+            super()
+            .get_queryset(request)
+            .defer("body")
+            .annotate(
+                intake_id=Subquery(intake.values("pk")[:1]),
+                intake_state=Subquery(intake.values("state")[:1]),
+            )
+        )
+
+    @admin.display(description="status")
+    def shown_status(self, receipt):
+        if receipt.order_id:
+            return "order"
+        if receipt.duplicate_of_id:
+            return f"repeats receipt {receipt.duplicate_of_id}"
+        return f"held ({receipt.intake_state})" if receipt.intake_state else "held"
+
+    @admin.display(description="order")
+    def order_link(self, receipt):
+        if receipt.order_id is None:
+            return "-"
+        url = reverse("admin:orders_order_change", args=[receipt.order_id])
+        return format_html('<a href="{}">{}</a>', url, receipt.order)
+
+    @admin.display(description="intake")
+    def intake_link(self, receipt):
+        return transaction_link(receipt.intake_id, receipt.intake_state)
+
+    @admin.display(description="body as received")
+    def verbatim_body(self, receipt):
+        text = bytes(receipt.body).decode("utf-8", errors="replace")
+        shown = text[:BODY_SHOWN_CHARS]
+        more = f"\n… {len(text) - len(shown)} more characters" if len(shown) < len(text) else ""
+        return format_html('<pre style="white-space: pre-wrap">{}{}</pre>', shown, more)

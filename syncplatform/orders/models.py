@@ -16,6 +16,8 @@ from .choices import OrderStatus
 MONEY = {"max_digits": 14, "decimal_places": 2}
 # The kind that posts an order to the ERP; declared with its handler (services).
 ERP_ORDER_POST = "erp.order.post"
+# The kind that makes an order of a webhook that was not a complete one; ditto.
+CHANNEL_ORDER_INTAKE = "channel.order.intake"
 # Our stable external reference for an order, in the ERP and in warehouse files
 # (<= 35 characters, never reused): "SP-" and the order id in 10 digits.
 ERP_REFERENCE_PATTERN = r"SP-(\d{10})"
@@ -170,3 +172,81 @@ class OrderLine(models.Model):
     def add_shipped(self, quantity: int) -> None:
         self.quantity_shipped += quantity
         self.save(update_fields=["quantity_shipped"])
+
+
+class ChannelOrderReceipt(TimeStampedModel):
+    """One signed order webhook from a channel, kept byte for byte as it arrived.
+
+    Every delivery whose signature holds and whose body is JSON is stored here
+    before anything decides whether it is a complete order. It is then an
+    order at once (``order``), or it waits with a ``channel.order.intake``
+    transaction that names every gap and makes the order when retried after
+    the fix (``services.receive_channel_order``, ``take_in_channel_order``).
+
+    Idempotency, held by the database:
+
+    - ``(channel, webhook_id)`` is unique: a redelivery finds its receipt and
+      gets the first answer again;
+    - one first receipt per ``(channel, channel_order_number)``: the same order
+      under another webhook id (a second subscription, a resend) is stored as a
+      ``duplicate_of`` the first, with no transaction of its own;
+    - the order is unique per channel and channel order number (``Order``), so
+      however often a receipt is retried it makes one order and one posting.
+    """
+
+    # No separate index: the (channel, webhook_id) constraint serves lookups.
+    channel = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": PartnerKind.CHANNEL},
+        db_index=False,
+    )
+    webhook_id = models.CharField(max_length=255, help_text="X-Shopify-Webhook-Id")
+    channel_order_number = models.CharField(
+        max_length=80, blank=True, help_text="The order id in the body; blank when it has none."
+    )
+    api_version = models.CharField(
+        max_length=20, blank=True, help_text="X-Shopify-API-Version the body was written in"
+    )
+    correlation_id = models.CharField(max_length=64, db_index=True)
+    body = models.BinaryField(help_text="The request body exactly as received.")
+    body_sha256 = models.CharField(max_length=64)
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="receipts"
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        help_text="The first receipt of the same channel order.",
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "webhook_id"], name="uniq_receipt_webhook_id"
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "channel_order_number"],
+                condition=models.Q(duplicate_of__isnull=True) & ~models.Q(channel_order_number=""),
+                name="uniq_receipt_first_per_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"receipt {self.pk}: {self.channel} order {self.channel_order_number or '?'}"
+
+    @property
+    def first_receipt(self) -> "ChannelOrderReceipt":
+        """The receipt that carries this channel order's intake (itself, or the one it repeats)."""
+        return self.duplicate_of or self
+
+    # --- transitions ---------------------------------------------------------
+    def attach(self, order: Order) -> None:
+        """Record the order this receipt is (made now, or found by its number)."""
+        self.order = order
+        self.save(update_fields=["order", "updated_at"])

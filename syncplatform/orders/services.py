@@ -1,4 +1,4 @@
-"""Order use cases: accept an order from a channel; post it to the ERP."""
+"""Order use cases: accept an order from a channel or its webhook; post it to the ERP."""
 
 import enum
 import hashlib
@@ -12,15 +12,23 @@ from connectors.erp.models import Address, SalesOrder, SalesOrderItem
 from connectors.errors import ConfigError
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.audit.registry import Lane, RetryDefaults, transaction_kind
-from syncplatform.audit.runner import Outcome
+from syncplatform.audit.runner import Failure, Outcome
 from syncplatform.audit.services import open_transaction
 from syncplatform.mappings.choices import CodeType
 from syncplatform.mappings.services import resolve_order_mappings
 from syncplatform.partners.models import ChannelConfig, Partner
 from syncplatform.partners.services import erp_client_for
 
-from .models import ERP_ORDER_POST, Order, OrderLine
+from .models import CHANNEL_ORDER_INTAKE, ERP_ORDER_POST, ChannelOrderReceipt, Order, OrderLine
 from .models import order_id_of_reference as order_id_of_reference  # for other apps
+from .receipts import (
+    IncompleteOrder,
+    WebhookDelivery,
+    canonical_order_of,
+    order_numbered,
+    store_receipt,
+    webhook_scope,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -271,3 +279,152 @@ def record_shipment(order: Order, shipped: list[tuple[OrderLine, int]]) -> bool:
         line.add_shipped(quantity)
     order.mark_shipped(list(order.lines.all()))
     return order.is_shipped
+
+
+# --- channel order webhooks ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceiptResult:
+    """What ``receive_channel_order`` did with a delivery.
+
+    ``receipt`` is the channel order's first receipt. ``intake`` is the order
+    when there is one, as ``accept_order`` would say it; else the receipt is
+    held and ``intake_transaction_id`` is the transaction that names its gaps.
+    """
+
+    receipt: ChannelOrderReceipt
+    intake: IntakeResult | None
+    is_replay: bool = False
+    is_duplicate: bool = False
+    intake_transaction_id: int | None = None
+
+
+class WebhookIdReused(Exception):
+    """A webhook id came again with another body: no redelivery. Nothing is stored."""
+
+    def __init__(self, receipt: ChannelOrderReceipt):
+        super().__init__(
+            f"webhook id {receipt.webhook_id!r} was delivered before (receipt {receipt.pk}) "
+            "with a different body"
+        )
+        self.receipt = receipt
+
+
+def receive_channel_order(delivery: WebhookDelivery) -> ReceiptResult:
+    """Store a signed order webhook verbatim, then make it an order now or hold it.
+
+    - the same webhook id and body again → a replay of what the first delivery got;
+    - the same webhook id with another body → ``WebhookIdReused``, nothing stored
+      (Shopify redelivers the original body, so this is no redelivery);
+    - the same channel order under another webhook id → stored as a duplicate of
+      the first receipt; the answer is that order (or the held first receipt),
+      and no second order or transaction is made;
+    - a body that is a complete canonical order with the channel's defaults →
+      ``accept_order``, exactly as the REST intake does;
+    - otherwise the receipt is held with a ``channel.order.intake`` transaction,
+      published after commit: its handler fails it naming every gap, and makes
+      the order when retried after the fix.
+    Everything commits together; the unique constraints settle concurrent copies.
+    """
+    with transaction.atomic():
+        receipt, is_new = store_receipt(delivery)
+        if not is_new:
+            if receipt.body_sha256 != delivery.body_sha256:
+                raise WebhookIdReused(receipt)
+            return _answer_again(receipt, is_replay=True)
+        if receipt.duplicate_of_id:
+            return _answer_again(receipt, is_replay=False)
+        return _take_in_now(receipt, delivery.payload)
+
+
+def _answer_again(receipt: ChannelOrderReceipt, *, is_replay: bool) -> ReceiptResult:
+    """The answer a known delivery gets, rebuilt from the rows as they are now."""
+    first = receipt.first_receipt
+    is_duplicate = receipt.duplicate_of_id is not None
+    if first.order is None:
+        intake = SyncTransaction.objects.about(first).order_by("pk").first()
+        return ReceiptResult(first, None, is_replay, is_duplicate, intake and intake.pk)
+    key = (first.order.idempotency_scope, first.order.idempotency_key)
+    if is_duplicate or key != (webhook_scope(receipt.channel), receipt.webhook_id):
+        outcome = IntakeOutcome.EXISTING_BY_NUMBER  # the order came from elsewhere
+    else:
+        outcome = IntakeOutcome.REPLAY
+    return ReceiptResult(first, IntakeResult(first.order, outcome), is_replay, is_duplicate)
+
+
+def _take_in_now(receipt: ChannelOrderReceipt, payload: object) -> ReceiptResult:
+    try:
+        canonical = canonical_order_of(receipt, payload)
+    except IncompleteOrder as incomplete:
+        if existing := order_numbered(receipt):
+            receipt.attach(existing)
+            return ReceiptResult(receipt, IntakeResult(existing, IntakeOutcome.EXISTING_BY_NUMBER))
+        intake = open_transaction(
+            kind=CHANNEL_ORDER_INTAKE,
+            partner=receipt.channel,
+            business_key=receipt.channel_order_number or f"receipt {receipt.pk}",
+            correlation_id=receipt.correlation_id,
+            idempotency_key=receipt.webhook_id,
+            subject=receipt,
+            message=f"webhook {receipt.webhook_id} kept as receipt {receipt.pk}; {incomplete}",
+        )
+        return ReceiptResult(receipt, None, intake_transaction_id=intake.pk)
+    result = accept_order(_intake_request(receipt), canonical)
+    receipt.attach(result.order)
+    return ReceiptResult(receipt, result)
+
+
+@transaction_kind(
+    CHANNEL_ORDER_INTAKE,
+    description="Channel order webhook waiting to become an order",
+    lane=Lane.REALTIME,
+    subject="orders.ChannelOrderReceipt",
+    # Gaps need a person (failed at once); only an unexpected error is retried, briefly.
+    retry=RetryDefaults(5, (5, 30, 120, 600)),
+)
+def take_in_channel_order(tx: SyncTransaction) -> Outcome:
+    """Make the order a held receipt describes, with the channel's current defaults.
+
+    Fails (``IncompleteOrder``) naming every gap while its body is not a
+    complete canonical order. Idempotent: a receipt that is an order already,
+    or whose channel order number has become one, gets that order; otherwise
+    ``accept_order`` stores it once (webhook id and channel order number are
+    both unique) and opens its ERP posting, in the runner's final commit.
+    """
+    receipt = ChannelOrderReceipt.objects.select_related("channel", "order").get(pk=tx.subject_id)
+    existing = receipt.order or order_numbered(receipt)
+    if existing is not None:
+        return Outcome(
+            message=f"receipt {receipt.pk} is order {existing.channel_order_number} already",
+            apply=lambda: receipt.attach(existing),
+        )
+    canonical = canonical_order_of(receipt)
+    return Outcome(
+        message=f"receipt {receipt.pk} became order {canonical['channel_order_number']}; "
+        "its ERP posting follows",
+        apply=lambda: _make_order(receipt, canonical),
+    )
+
+
+def _make_order(receipt: ChannelOrderReceipt, canonical: dict) -> Failure | None:
+    try:
+        result = accept_order(_intake_request(receipt), canonical)
+    except IdempotencyKeyReused as reused:
+        return (
+            "webhook_id_reused",
+            f"webhook id {receipt.webhook_id} made order {reused.order.channel_order_number} "
+            f"from another body; compare that order with receipt {receipt.pk}, then resolve",
+        )
+    receipt.attach(result.order)
+    return None
+
+
+def _intake_request(receipt: ChannelOrderReceipt) -> IntakeRequest:
+    return IntakeRequest(
+        channel=receipt.channel,
+        idempotency_scope=webhook_scope(receipt.channel),
+        idempotency_key=receipt.webhook_id,
+        body=bytes(receipt.body),
+        correlation_id=receipt.correlation_id,
+    )

@@ -41,7 +41,14 @@ class ChannelConfigForm(KeepSecretFormMixin, forms.ModelForm):
 
     class Meta:
         model = ChannelConfig
-        fields = ["erp", "default_sold_to", "default_location", "webhook_secret"]
+        fields = [
+            "erp",
+            "default_sold_to",
+            "default_location",
+            "default_shipping_method",
+            "empty_address_text",
+            "webhook_secret",
+        ]
 
 
 class ErpEndpointForm(KeepSecretFormMixin, forms.ModelForm):

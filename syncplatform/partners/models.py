@@ -29,6 +29,10 @@ class ChannelConfig(models.Model):
     ``default_sold_to`` is the ERP one-time-customer account used when a
     channel customer has no customer mapping; leave it blank to require a
     mapping for every customer (the order then fails naming the customer).
+    The other defaults complete webhook orders that arrive without a value
+    (``default_location``, ``default_shipping_method``, ``empty_address_text``);
+    a webhook order that still lacks one is kept and waits, naming the default
+    to set.
     """
 
     partner = models.OneToOneField(
@@ -52,6 +56,21 @@ class ChannelConfig(models.Model):
     )
     webhook_secret = EncryptedTextField(
         blank=True, help_text="Shared secret for signed webhooks (Shopify HMAC). Encrypted."
+    )
+    default_shipping_method = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Channel shipping method for webhook orders without a shipping line "
+        "(pickup, digital goods); it needs a shipping_method code mapping like any other. "
+        "Blank: such an order waits for a person.",
+    )
+    # At most 10 characters: the ERP's postal code field is no longer.
+    empty_address_text = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text="Sent in place of an empty ship-to street, city or postal code in "
+        "webhook orders, e.g. PICKUP for store pickup or digital goods. Blank: an order "
+        "with an empty address line waits for a person.",
     )
 
     def __str__(self):

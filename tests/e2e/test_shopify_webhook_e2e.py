@@ -9,10 +9,17 @@ from pathlib import Path
 import pytest
 import requests
 
+from syncplatform.audit.choices import TransactionState
 from syncplatform.audit.models import SyncTransaction, TransactionEvent
 from syncplatform.mappings.choices import CodeType
 from syncplatform.mappings.models import CodeMapping, CustomerMapping, SkuMapping
-from syncplatform.orders.models import Order
+from syncplatform.orders.models import (
+    CHANNEL_ORDER_INTAKE,
+    ERP_ORDER_POST,
+    ChannelOrderReceipt,
+    Order,
+)
+from syncplatform.partners.models import ChannelConfig
 from tests.support.processes import REPO, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -40,22 +47,27 @@ def deliver(web_server, body: bytes, signature: str, webhook_id: str):
     )
 
 
-def test_signed_shopify_webhook_reaches_the_erp_exactly_once(
-    demo_channel, web_server, erp, start_worker
-):
-    body = (FIXTURE / "shopify_orders_create_usd.json").read_bytes()
+def map_the_fixture_codes(channel):
+    """What the demo mappings lack for the project's USD fixture."""
     SkuMapping.objects.create(
-        channel=demo_channel, channel_sku="MUG-WHT", erp_material="MAT-200010", erp_unit="EA"
+        channel=channel, channel_sku="MUG-WHT", erp_material="MAT-200010", erp_unit="EA"
     )
     CodeMapping.objects.create(
-        channel=demo_channel,
+        channel=channel,
         code_type=CodeType.TAX,
         channel_code="OH State Tax+Franklin County Tax",
         erp_code="O1",
     )
     CustomerMapping.objects.create(
-        channel=demo_channel, channel_customer_id="7781", erp_sold_to="0000107781"
+        channel=channel, channel_customer_id="7781", erp_sold_to="0000107781"
     )
+
+
+def test_signed_shopify_webhook_reaches_the_erp_exactly_once(
+    demo_channel, web_server, erp, start_worker
+):
+    body = (FIXTURE / "shopify_orders_create_usd.json").read_bytes()
+    map_the_fixture_codes(demo_channel)
     start_worker()
 
     first = deliver(web_server, body, sign(body), "wh-0001")
@@ -75,6 +87,60 @@ def test_signed_shopify_webhook_reaches_the_erp_exactly_once(
     order.refresh_from_db()
     documents = erp.documents(order.erp_reference)
     assert [d["document_number"] for d in documents] == [order.erp_document_number]
+
+
+def test_webhook_without_shipping_lines_is_kept_and_after_the_fix_posted_once(
+    demo_channel, web_server, erp, start_worker, admin_session
+):
+    # given a genuine order with no shipping line (pickup, digital), signed by the shop
+    order = json.loads((FIXTURE / "shopify_orders_create_usd.json").read_bytes())
+    order["shipping_lines"] = []
+    order["total_price"] = "51.88"  # 60.29 without the 8.41 of shipping
+    body = json.dumps(order).encode()
+    map_the_fixture_codes(demo_channel)
+    start_worker()
+
+    # when Shopify delivers it (twice, as it does when unsure)
+    first = deliver(web_server, body, sign(body), "wh-pickup")
+    again = deliver(web_server, body, sign(body), "wh-pickup")
+
+    # then it is answered 2xx, kept verbatim, and its transaction names the gap
+    assert first.status_code == 202, first.text
+    assert first.json()["status"] == "held"
+    assert (again.status_code, again.json()) == (202, first.json())
+    receipt = ChannelOrderReceipt.objects.get()
+    assert bytes(receipt.body) == body
+    intake = SyncTransaction.objects.get(kind=CHANNEL_ORDER_INTAKE)
+    wait_until(
+        lambda: SyncTransaction.objects.get(pk=intake.pk).state == TransactionState.FAILED,
+        timeout=60,
+        what="the held webhook's intake to fail",
+    )
+    intake.refresh_from_db()
+    assert intake.last_error_message == (
+        "order 5810023456001 from demo-web cannot become an order: no shipping line;"
+        " set a default shipping method for channel demo-web"
+    )
+    assert Order.objects.count() == 0
+
+    # when operations set the channel's default shipping method and retry
+    ChannelConfig.objects.filter(partner=demo_channel).update(default_shipping_method="GROUND")
+    admin_session.run_action("audit/synctransaction", "retry_now", [intake.pk])
+
+    # then the order is made and posted to the ERP once
+    wait_until(
+        lambda: Order.objects.filter(status="posted").exists(),
+        timeout=60,
+        what="the webhook order to be posted",
+    )
+    posted = Order.objects.get()
+    assert (posted.channel_order_number, posted.shipping_method) == ("5810023456001", "GROUND")
+    documents = erp.documents(posted.erp_reference)
+    assert [d["document_number"] for d in documents] == [posted.erp_document_number]
+    late = deliver(web_server, body, sign(body), "wh-pickup")
+    assert (late.status_code, late.json()["id"]) == (202, posted.pk)
+    assert SyncTransaction.objects.filter(kind=ERP_ORDER_POST).count() == 1
+    assert SyncTransaction.objects.get(pk=intake.pk).state == TransactionState.SUCCEEDED
 
 
 def _bodies_to_refuse():

@@ -1,4 +1,8 @@
-"""POST /api/v1/webhooks/shopify/<channel>/orders-create: signed Shopify orders become orders."""
+"""POST /api/v1/webhooks/shopify/<channel>/orders-create: signed Shopify orders become orders.
+
+Every signed JSON body is kept verbatim and answered 2xx; one that is not a
+complete order is held (test_orders_shopify_gaps.py follows it to its order).
+"""
 
 import copy
 import json
@@ -6,8 +10,10 @@ from decimal import Decimal
 
 import pytest
 
+from syncplatform.audit.choices import TransactionState
 from syncplatform.audit.models import SyncTransaction
-from syncplatform.orders.models import Order, OrderLine
+from syncplatform.audit.runner import run_transaction
+from syncplatform.orders.models import ChannelOrderReceipt, Order, OrderLine
 
 pytestmark = pytest.mark.django_db
 
@@ -155,6 +161,14 @@ def test_given_a_signed_webhook_when_delivered_then_202_and_the_order_is_stored(
         order.pk,
     )
     assert published == [("syncplatform.audit.tasks.run_transaction_task", [tx.pk])]
+    receipt = ChannelOrderReceipt.objects.get()
+    assert bytes(receipt.body) == json.dumps(shopify_order()).encode()
+    assert (receipt.order, receipt.webhook_id, receipt.channel_order_number) == (
+        order,
+        WEBHOOK_ID,
+        "820982911946154508",
+    )
+    assert receipt.correlation_id == order.correlation_id == response["X-Correlation-ID"]
 
 
 def test_given_the_same_webhook_id_resent_then_replayed_and_one_order(deliver, counts):
@@ -181,12 +195,14 @@ def test_given_the_same_shopify_order_under_another_webhook_id_then_200_existing
 def test_given_the_same_webhook_id_with_another_body_then_422_and_first_kept(
     deliver, assert_problem
 ):
+    # Shopify redelivers a webhook with its original body: this is no redelivery.
     deliver(shopify_order())
 
     response = deliver(shopify_order(email="someone@example.com"))
 
     assert_problem(response, 422, "idempotency-key-reused", fields=["Idempotency-Key"])
     assert Order.objects.get().customer_email == "pat@example.com"
+    assert bytes(ChannelOrderReceipt.objects.get().body) == json.dumps(shopify_order()).encode()
 
 
 def test_given_the_same_webhook_to_two_channels_then_two_orders(deliver, channel, other_channel):
@@ -253,32 +269,104 @@ def test_given_a_signed_body_that_is_not_json_then_400(refused, channel):
     refused(b'{"id": 1,', 400, "malformed-json")
 
 
+@pytest.fixture
+def held(deliver, counts, published, django_capture_on_commit_callbacks):
+    """Deliver ``body``: check it is kept verbatim and held, run its intake; the failed tx."""
+
+    def check(body, message: str, **options):
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = deliver(raw, **options)
+
+        assert response.status_code == 202, response.content
+        receipt = ChannelOrderReceipt.objects.get()
+        tx = SyncTransaction.objects.get()
+        assert response.json() == {
+            "receipt_id": receipt.pk,
+            "status": "held",
+            "correlation_id": response["X-Correlation-ID"],
+            "detail": f"kept as receipt {receipt.pk}; not an order yet: transaction "
+            f"{tx.pk} names what is missing",
+        }
+        assert bytes(receipt.body) == raw
+        assert receipt.order is None
+        assert (tx.kind, tx.state, tx.subject_id) == (
+            "channel.order.intake",
+            "received",
+            receipt.pk,
+        )
+        assert published == [("syncplatform.audit.tasks.run_transaction_task", [tx.pk])]
+        tx = run_transaction(tx.pk)
+        assert (tx.state, tx.last_error_code) == (TransactionState.FAILED, "order_incomplete")
+        assert tx.last_error_message == message
+        assert counts() == {"orders": 0, "lines": 0, "transactions": 1, "events": 3}
+        return tx
+
+    return check
+
+
 @pytest.mark.parametrize(
-    ("change", "field"),
+    ("change", "gap"),
     [
-        ({"currency": "ZZZ"}, "currency"),
-        ({"line_items": []}, "line_items"),
-        ({"total_price": "60.00"}, "total_price"),
-        ({"total_line_items_price": "10.00"}, "total_line_items_price"),
-        ({"shipping_address": None}, "shipping_address"),
-        ({"id": None}, "id"),
+        ({"currency": "ZZZ"}, "currency: 'ZZZ' is not an ISO 4217 currency code"),
+        ({"line_items": []}, "Shopify field line_items: an order needs at least one line item"),
+        (
+            {"total_price": "60.00"},
+            "Shopify field total_price: is 60.00 but the mapped order adds up to different"
+            " totals (subtotal 39.98, tax 3.20, shipping 7.95, discount 0.00, grand_total 51.13);"
+            " tips, duties or fees are not mapped",
+        ),
+        (
+            {"total_line_items_price": "10.00"},
+            "Shopify field total_line_items_price: is 10.00 but line_items add up to 39.98"
+            " (price x quantity)",
+        ),
+        (
+            {"shipping_address": None},
+            "Shopify field shipping_address: missing, and there is no billing_address either",
+        ),
     ],
 )
-def test_given_an_unmappable_payload_then_422_naming_the_shopify_field(
-    refused, channel, change, field
+def test_given_an_unmappable_payload_then_202_held_and_a_failed_transaction_names_it(
+    held, channel, change, gap
 ):
-    problem = refused(shopify_order(**change), 422, "validation-error", [field])
-    assert problem["detail"].startswith(f"{field}: ")
+    tx = held(
+        shopify_order(**change),
+        f"order 820982911946154508 from web-shop cannot become an order: {gap}",
+    )
+
+    assert tx.business_key == "820982911946154508"
 
 
-def test_given_a_bad_line_item_then_422_naming_its_path(refused, channel):
+def test_given_an_order_without_id_then_held_as_a_receipt_without_number(held, channel):
+    tx = held(
+        shopify_order(id=None),
+        "order without an id from web-shop cannot become an order: Shopify field id: missing",
+    )
+
+    receipt = ChannelOrderReceipt.objects.get()
+    assert receipt.channel_order_number == ""
+    assert tx.business_key == f"receipt {receipt.pk}"
+
+
+def test_given_a_bad_line_item_then_held_naming_its_path(held, channel):
     body = shopify_order()
     body["line_items"][0]["quantity"] = 0
-    refused(body, 422, "validation-error", ["line_items[0].quantity"])
+
+    held(
+        body,
+        "order 820982911946154508 from web-shop cannot become an order: Shopify field"
+        " line_items[0].quantity: must be between 1 and 1000000, got 0",
+    )
 
 
-def test_given_a_payload_that_is_not_an_object_then_422(refused, channel):
-    refused(b"[]", 422, "validation-error", ["body"])
+def test_given_a_payload_that_is_not_an_object_then_held(held, channel):
+    held(
+        b"[]",
+        "order without an id from web-shop cannot become an order: Shopify field body:"
+        " expected a JSON object, got an array",
+    )
 
 
 def test_given_a_guest_checkout_then_accepted_with_a_blank_customer_id(deliver, channel):

@@ -5,11 +5,16 @@ route is covered on a payload written for the tests in test_orders_shopify_webho
 """
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from syncplatform.orders.models import Order
+from syncplatform.audit.choices import TransactionState
+from syncplatform.audit.models import SyncTransaction
+from syncplatform.audit.runner import run_transaction
+from syncplatform.audit.services import replay_transaction
+from syncplatform.orders.models import ERP_ORDER_POST, ChannelOrderReceipt, Order
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = REPO_ROOT / ".." / "shared" / "samples" / "webhooks" / "shopify"
@@ -87,17 +92,56 @@ def test_given_a_real_sample_sent_twice_then_one_order(api, channel, sign_shopif
     assert Order.objects.count() == 1
 
 
-def test_given_the_python_api_sample_then_422_naming_total_line_items_price(
-    api, channel, sign_shopify, counts, assert_problem
+def test_given_the_python_api_sample_then_kept_and_held_naming_total_line_items_price(
+    api, channel, sign_shopify, counts
 ):
     raw = webhook_body(UNMAPPABLE, True)
 
     response = deliver(api, channel.code, raw, sign_shopify(raw), "sample-python-api")
 
-    problem = assert_problem(response, 422, "validation-error", fields=["total_line_items_price"])
-    assert "398.00" in problem["errors"][0]["message"]
-    assert "597.00" in problem["errors"][0]["message"]
-    assert counts() == {"orders": 0, "lines": 0, "transactions": 0, "events": 0}
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "held"
+    receipt = ChannelOrderReceipt.objects.get()
+    assert bytes(receipt.body) == raw
+    tx = run_transaction(SyncTransaction.objects.get().pk)
+    assert (tx.state, tx.last_error_code) == (TransactionState.FAILED, "order_incomplete")
+    assert tx.last_error_message == (
+        "order 450789469 from web-shop cannot become an order: Shopify field"
+        " total_line_items_price: is 398.00 but line_items add up to 597.00 (price x quantity)"
+    )
+    assert counts() == {"orders": 0, "lines": 0, "transactions": 1, "events": 3}
+
+
+@pytest.mark.parametrize("name", list(MAPPABLE))
+def test_given_a_real_sample_without_its_shipping_lines_then_held_until_a_default_is_set(
+    api, channel, sign_shopify, counts, admin_user, name
+):
+    # Real bodies with the shipping line taken out, as pickup and digital orders come.
+    is_wrapped, shopify_id = MAPPABLE[name]
+    payload = json.loads(webhook_body(name, is_wrapped))
+    shipping = sum(Decimal(line["price"]) for line in payload["shipping_lines"])
+    payload["shipping_lines"] = []
+    payload["total_price"] = str(Decimal(payload["total_price"]) - shipping)
+    raw = json.dumps(payload).encode()
+
+    response = deliver(api, channel.code, raw, sign_shopify(raw), f"sample-{shopify_id}")
+    tx = run_transaction(SyncTransaction.objects.get().pk)
+
+    assert response.status_code == 202, response.content
+    assert tx.last_error_message == (
+        f"order {shopify_id} from web-shop cannot become an order: no shipping line;"
+        " set a default shipping method for channel web-shop"
+    )
+    channel.channel_config.default_shipping_method = "PICKUP"
+    channel.channel_config.save()
+    replay_transaction(tx.pk, actor=admin_user, reason="default shipping method set")
+    tx = run_transaction(tx.pk)
+    assert tx.state == TransactionState.SUCCEEDED
+    order = Order.objects.get()
+    assert (order.channel_order_number, order.shipping_method) == (shopify_id, "PICKUP")
+    assert f"{order.grand_total:.2f}" == payload["total_price"]
+    assert ChannelOrderReceipt.objects.get().order == order
+    assert SyncTransaction.objects.filter(kind=ERP_ORDER_POST, subject_id=order.pk).count() == 1
 
 
 @pytest.mark.parametrize("name", ALL_SAMPLES)

@@ -7,12 +7,12 @@ and these views choose the status code, the headers and the problem JSON.
 
 from django.core.exceptions import RequestDataTooBig
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from connectors.channels.errors import ChannelPayloadError
-from connectors.channels.shopify import to_canonical_order, verify_webhook_signature
+from connectors.channels.shopify import verify_webhook_signature
 from syncplatform.core.json_bodies import (
     JsonBodyRefused,
     json_body_problem,
@@ -26,7 +26,11 @@ from syncplatform.orders.services import (
     IntakeOutcome,
     IntakeRequest,
     IntakeResult,
+    ReceiptResult,
+    WebhookDelivery,
+    WebhookIdReused,
     accept_order,
+    receive_channel_order,
 )
 from syncplatform.partners.api.authentication import ApiKeyAuthentication
 from syncplatform.partners.choices import PartnerKind
@@ -101,14 +105,18 @@ def accept(intake: IntakeRequest, canonical: dict) -> Response:
     try:
         result = accept_order(intake, canonical)
     except IdempotencyKeyReused:
-        raise Problem(
-            422,
-            "idempotency-key-reused",
-            "Idempotency-Key reused",
-            "this Idempotency-Key was used for a different request body",
-            [{"field": "Idempotency-Key", "message": "already used with a different body"}],
-        ) from None
+        raise idempotency_key_reused() from None
     return intake_response(result)
+
+
+def idempotency_key_reused() -> Problem:
+    return Problem(
+        422,
+        "idempotency-key-reused",
+        "Idempotency-Key reused",
+        "this Idempotency-Key was used for a different request body",
+        [{"field": "Idempotency-Key", "message": "already used with a different body"}],
+    )
 
 
 def intake_response(result: IntakeResult) -> Response:
@@ -174,8 +182,50 @@ class OrderStatusView(APIView):
         return Response(OrderStatusSerializer(order).data)
 
 
+class HeldReceiptSerializer(serializers.Serializer):
+    """A signed webhook kept verbatim that is not an order yet (see ``detail``)."""
+
+    receipt_id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=[("held", "held")])
+    correlation_id = serializers.CharField()
+    detail = serializers.CharField()
+
+
+WEBHOOK_ANSWER = PolymorphicProxySerializer(
+    component_name="WebhookAnswer",
+    serializers=[IntakeResponseSerializer, HeldReceiptSerializer],
+    resource_type_field_name=None,
+)
+
+
+def webhook_response(result: ReceiptResult) -> Response:
+    """An order's answer as the REST intake gives it; a held receipt's naming its transaction.
+
+    Both are rebuilt from the stored rows, so a redelivery gets the first answer again.
+    """
+    if result.intake is not None:
+        return intake_response(result.intake)
+    receipt = result.receipt
+    body = {
+        "receipt_id": receipt.pk,
+        "status": "held",
+        "correlation_id": receipt.correlation_id,
+        "detail": f"kept as receipt {receipt.pk}; not an order yet: transaction "
+        f"{result.intake_transaction_id} names what is missing",
+    }
+    response = Response(body, status=200 if result.is_duplicate else 202)
+    if result.is_replay and not result.is_duplicate:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
 class ShopifyOrderWebhookView(APIView):
-    """Shopify ``orders/create`` webhooks, verbatim, signed with the channel's secret."""
+    """Shopify ``orders/create`` webhooks: every signed JSON body is kept and answered 2xx.
+
+    The body becomes an order at once when it is a complete one with the
+    channel's defaults; otherwise it is held as a receipt with a failed
+    ``channel.order.intake`` transaction that names every gap (services).
+    """
 
     authentication_classes = []
 
@@ -202,10 +252,23 @@ class ShopifyOrderWebhookView(APIView):
                 required=True,
                 description="the idempotency key: a redelivery is a replay",
             ),
+            OpenApiParameter(
+                "X-Shopify-API-Version",
+                str,
+                OpenApiParameter.HEADER,
+                description="kept with the body",
+            ),
             *INTAKE_HEADERS,
         ],
-        responses=INTAKE_ANSWERS | problem_responses(400, 401, 404, 411, 413, 422),
+        responses={202: WEBHOOK_ANSWER, 200: WEBHOOK_ANSWER}
+        | problem_responses(400, 401, 404, 411, 413, 422),
         summary="Shopify orders/create webhook",
+        description="Every signed JSON body is stored verbatim and answered 2xx: 202 with the "
+        "order (as POST /orders answers) or, when it is not a complete order yet, with status "
+        "held and the transaction that names what is missing; 200 for a Shopify order already "
+        "known under another webhook id; a redelivery replays the first answer. 400 only for "
+        "a body that is not JSON within the limits or no webhook id, 422 only for a webhook "
+        "id already delivered with another body.",
     )
     def post(self, request, channel_code: str):
         body = read_body(request)
@@ -235,27 +298,19 @@ class ShopifyOrderWebhookView(APIView):
             payload = load_json_body(body)
         except JsonBodyRefused as refusal:
             raise json_body_problem(refusal) from None
-        try:
-            canonical = to_canonical_order(payload, default_location=config.default_location)
-        except ChannelPayloadError as exc:
-            raise Problem(
-                422,
-                "validation-error",
-                "The webhook cannot be mapped",
-                str(exc),
-                # "" is the payload as a whole: name it as the REST intake does.
-                [{"field": exc.field or "body", "message": exc.problem}],
-            ) from None
-        return accept(
-            IntakeRequest(
-                channel=config.partner,
-                idempotency_scope=f"shopify:{config.partner.code}",
-                idempotency_key=webhook_id,
-                body=body,
-                correlation_id=request.correlation_id,
-            ),
-            validate_canonical(canonical),
+        delivery = WebhookDelivery(
+            channel=config.partner,
+            webhook_id=webhook_id,
+            body=body,
+            payload=payload,
+            correlation_id=request.correlation_id,
+            api_version=request.headers.get("X-Shopify-API-Version", ""),
         )
+        try:
+            result = receive_channel_order(delivery)
+        except (WebhookIdReused, IdempotencyKeyReused):
+            raise idempotency_key_reused() from None
+        return webhook_response(result)
 
 
 def require_webhook_id(value: str | None) -> str:

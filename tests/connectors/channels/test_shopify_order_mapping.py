@@ -353,7 +353,7 @@ def test_given_line_items_price_that_does_not_add_up_when_mapped_then_refused(us
         (("location_id",), -7, "location_id"),
         (("customer",), "Pat", "customer"),
         (("shipping_address", "country_code"), "United States", "shipping_address.country_code"),
-        (("shipping_address", "address1"), "", "shipping_address.address1"),
+        (("shipping_address", "address1"), 42, "shipping_address.address1"),
         (("taxes_included",), "false", "taxes_included"),
         (("total_price",), None, "total_price"),
     ],
@@ -377,6 +377,11 @@ def test_given_body_that_is_not_an_order_when_mapped_then_refused(body):
     assert error.code == "channel_payload"
 
 
-def test_given_no_default_location_when_mapped_then_config_error(usd_order):
+def test_given_no_location_and_no_default_when_mapped_then_location_left_empty(usd_order):
+    # The platform's validation names the gap: the adapter only translates.
+    assert map_order(usd_order, location=" ")["fulfillment_location"] == ""
+
+
+def test_given_no_exempt_tax_code_when_mapped_then_config_error(usd_order):
     with pytest.raises(ConfigError):
-        to_canonical_order(usd_order, default_location=" ")
+        to_canonical_order(usd_order, default_location="WEB-DC", exempt_tax_code=" ")
