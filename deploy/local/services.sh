@@ -6,6 +6,8 @@
 #   services.sh stop    stop all three, carrying on past failures; removes the env file
 #   services.sh status  exit 0 when all three are up
 #
+# Run as root, start first installs the Debian packages that are missing: the three servers'
+# and chromium, the browser of the admin tests.
 # The env file holds `export K='V'` lines for `source`. When any service fails to start, the
 # ones this run started are stopped again, the failure's output is shown and the exit is 1.
 set -euo pipefail
@@ -25,11 +27,14 @@ ENV_FILE="$BASE/env"
 say() { echo "services: $*" >&2; }
 
 # Packages for the servers that are missing, to install in one apt-get run before the
-# parallel start (parallel apt-get runs would fight over the dpkg lock).
+# parallel start (parallel apt-get runs would fight over the dpkg lock). Chromium is no
+# server: the admin's browser tests (tests/e2e/admin) drive Debian's build through
+# Playwright, which cannot download a browser of its own here.
 missing_packages() {
 	compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || echo postgresql
 	[[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || echo rabbitmq-server
 	command -v sshd >/dev/null || [[ -x /usr/sbin/sshd ]] || echo openssh-server
+	[[ -x /usr/bin/chromium ]] || echo chromium
 }
 
 preinstall() {

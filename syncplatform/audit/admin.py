@@ -3,11 +3,15 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
 from . import registry
+from .choices import TransactionState
 from .models import InvalidTransition, RetryPolicy, SyncTransaction, TransactionEvent
 from .services import replay_transaction, resolve_transaction
 
@@ -158,6 +162,73 @@ class SyncTransactionAdmin(admin.ModelAdmin):
 
     def has_retry_permission(self, request):
         return request.user.has_perm("audit.operate_synctransaction")
+
+    # --- the page's Retry now and Resolve buttons ------------------------------------------
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/retry/",
+                self.admin_site.admin_view(require_POST(self.retry_view)),
+                name="audit_synctransaction_retry",
+            ),
+            path(
+                "<int:pk>/resolve/",
+                self.admin_site.admin_view(self.resolve_view),
+                name="audit_synctransaction_resolve",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The buttons are offered where they would work: a failed one, to an operator.
+        context["can_operate"] = (
+            obj is not None
+            and obj.state == TransactionState.FAILED
+            and self.has_retry_permission(request)
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _operable(self, request, pk) -> SyncTransaction:
+        # admin_view only checks is_staff; retrying and resolving need the operate permission.
+        if not self.has_retry_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(SyncTransaction, pk=pk)
+
+    def retry_view(self, request, pk):
+        """POST only: "Retry now" from the transaction's page, back to that page."""
+        tx = self._operable(request, pk)
+        retry_in_admin(self, request, [(tx.pk, f"#{tx.pk} ({tx.state})")], reason="retry now")
+        return redirect("admin:audit_synctransaction_change", tx.pk)
+
+    def resolve_view(self, request, pk):
+        """The reason form (GET) and resolving with it (POST); an empty reason is refused."""
+        tx = self._operable(request, pk)
+        if tx.state != TransactionState.FAILED:
+            self.message_user(
+                request, f"#{tx.pk} is {tx.state}, not failed: nothing to resolve", messages.WARNING
+            )
+            return redirect("admin:audit_synctransaction_change", tx.pk)
+        form = ResolveForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                resolve_transaction(tx.pk, actor=request.user, reason=form.cleaned_data["reason"])
+                self.message_user(request, f"Transaction #{tx.pk} resolved", messages.SUCCESS)
+            except InvalidTransition as refused:  # it changed state since the page was drawn
+                self.message_user(request, f"not resolved: {refused}", messages.WARNING)
+            return redirect("admin:audit_synctransaction_change", tx.pk)
+        if form.is_bound:
+            self.message_user(request, "Give a reason to resolve it.", messages.ERROR)
+        return TemplateResponse(
+            request,
+            "admin/audit/synctransaction/resolve.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Resolve transaction #{tx.pk}",
+                "opts": self.model._meta,
+                "original": tx,
+                "form": form,
+            },
+        )
 
     @admin.display(description="subject")
     def subject_link(self, tx):

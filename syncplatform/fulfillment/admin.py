@@ -149,6 +149,10 @@ class InterchangeAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # View-only, with no Save row, for superusers too; actions and links still work.
+        return False
+
     def has_delete_permission(self, request, obj=None):
         return False
 
