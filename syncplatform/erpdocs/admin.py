@@ -5,6 +5,7 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.db.models.functions import Length
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -150,7 +151,7 @@ class IdocInline(ReadOnlyInline):
 
 
 class DownloadMixin:
-    """A ``download/`` URL for the row's stored bytes (``content``), for viewers only."""
+    """A ``download/`` URL for the row's stored bytes (``body(obj)``), for viewers only."""
 
     content_type = "application/xml"
 
@@ -170,11 +171,14 @@ class DownloadMixin:
         # admin_view only checks is_staff; IDocs carry addresses and amounts.
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
-        response = HttpResponse(bytes(obj.content), content_type=self.content_type)
+        response = HttpResponse(self.body(obj), content_type=self.content_type)
         response["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=obj.file_name
         )
         return response
+
+    def body(self, obj) -> bytes:
+        return bytes(obj.content)
 
     @admin.display(description="bytes")
     def download(self, obj):
@@ -374,17 +378,19 @@ class InboundIdocFileAdmin(DownloadMixin, SubjectTransactionsMixin, ReadOnlyAdmi
     list_display = ("id", "erp", "file_name", "idoc_count", "state", "created_at", "tx_link")
     list_filter = ("state", "idoc_type", "erp", "created_at")
     search_fields = ("=sha256", "=correlation_id")
-    exclude = ("content",)
+    exclude = ("content_gzip",)
     actions = ["replay_files"]
     list_select_related = ("erp", "transaction")
 
     def get_queryset(self, request):
-        return (
-            super().get_queryset(request).defer("content").annotate(content_size=Length("content"))
-        )
+        return super().get_queryset(request).defer("content_gzip").annotate(content_size=F("size"))
+
+    def body(self, obj) -> bytes:
+        with obj.open_body() as body:
+            return body.read()
 
     def get_readonly_fields(self, request, obj=None):
-        fields = [f.name for f in InboundIdocFile._meta.fields if f.name != "content"]
+        fields = [f.name for f in InboundIdocFile._meta.fields if f.name != "content_gzip"]
         return [*fields, "download", "idocs", "transactions"]
 
     def has_change_permission(self, request, obj=None):
@@ -404,7 +410,7 @@ class InboundIdocFileAdmin(DownloadMixin, SubjectTransactionsMixin, ReadOnlyAdmi
             return f"{obj.content_size} bytes: too large to show here; download the file"
         rows = []
         try:
-            for idoc in iter_idocs(bytes(obj.content)):
+            for idoc in iter_idocs(obj.open_body()):
                 if len(rows) == SHOWN_IDOCS:
                     break
                 rows.append((idoc.control.docnum, idoc.control.idoc_type, _describe(idoc)))

@@ -15,6 +15,9 @@ from syncplatform.erpdocs.services import poll_idoc_statuses, send_idoc_postings
 from tests.erpdocs.idoc_files import invoice, package
 from tests.support.processes import wait_until
 
+# The send job sends from a second thread, which sees only committed rows.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 @pytest.fixture
 def ops_client(client, operator):

@@ -1,5 +1,6 @@
 """A 51 fixed and resent; a job that dies mid-package; an ERP outage during a package."""
 
+import pytest
 import requests
 
 from syncplatform.audit.batches import build_batch
@@ -7,11 +8,14 @@ from syncplatform.audit.dispatch import RUN_TRANSACTION_TASK
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.audit.runner import run_transaction
 from syncplatform.audit.services import replay_transaction, sweep_due_transactions
-from syncplatform.erpdocs.choices import ERP_IDOC_OUT, ERP_IDOC_POSTING, PostingKind, PostingState
+from syncplatform.erpdocs.choices import ERP_IDOC_POSTING, PostingKind, PostingState
 from syncplatform.erpdocs.models import Idoc, IdocConfig, IdocPackage, Posting
 from syncplatform.erpdocs.services import poll_idoc_statuses, release_package, send_idoc_postings
 from syncplatform.erpdocs.services.package_batch import PostingPackage
 from tests.support.processes import wait_until
+
+# The send job sends from a second thread, which sees only committed rows.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def statuses_settle(erp_id: int) -> bool:
@@ -133,27 +137,29 @@ def test_an_erp_outage_retries_the_package_and_the_rest_wait_for_the_next_run(
 ):
     # given
     IdocConfig.objects.filter(pk=idoc_config.pk).update(package_size=1)
-    shipped_order("OUT-1")
-    shipped_order("OUT-2")
+    for number in ("OUT-1", "OUT-2", "OUT-3"):
+        shipped_order(number)
     sandbox_erp.configure(outage=True)
 
     # when
     built = send_idoc_postings(idoc_config.partner_id)
 
-    # then: one package tried and retrying; the other posting still pending
-    assert len(built) == 1
-    tx = SyncTransaction.objects.get(kind=ERP_IDOC_OUT)
-    assert tx.state == "retrying" and tx.last_error_code == "erp_unavailable"
+    # then: the first package tried and retrying; the one built meanwhile left to the
+    # sweeper; the third posting still pending
+    assert len(built) == 2
+    first, second = (SyncTransaction.objects.get(pk=p.transaction_id) for p in built)
+    assert first.state == "retrying" and first.last_error_code == "erp_unavailable"
+    assert second.state == "received"
     assert Posting.objects.filter(state=PostingState.PENDING).count() == 1
 
-    # when the ERP is back, the retry sends the package and the next run the rest
+    # when the ERP is back, the retry and the sweeper send those two, the next run the rest
     sandbox_erp.configure(outage=False)
-    SyncTransaction.objects.filter(pk=tx.pk).update(next_attempt_at=None)
-    assert run_transaction(tx.pk).state == "succeeded"
+    assert run_transaction(first.pk).state == "succeeded"
+    assert run_transaction(second.pk).state == "succeeded"
     assert len(send_idoc_postings(idoc_config.partner_id)) == 1
     wait_until(lambda: statuses_settle(idoc_config.partner_id), timeout=20, what="53")
     assert set(Posting.objects.values_list("state", flat=True)) == {PostingState.POSTED}
-    assert IdocPackage.objects.filter(state="sent").count() == 2
+    assert IdocPackage.objects.filter(state="sent").count() == 3
 
 
 def test_a_package_the_erp_refused_whole_can_release_its_postings(

@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+import pytest
+
 from connectors.idoc import read_package
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.erpdocs.choices import ERP_IDOC_OUT, ERP_IDOC_POSTING, PostingKind, PostingState
@@ -9,6 +11,9 @@ from syncplatform.erpdocs.models import Idoc, IdocConfig, IdocPackage, Posting
 from syncplatform.erpdocs.services import poll_idoc_statuses, send_idoc_postings
 from tests.fulfillment.fulfillment_files import order_line
 from tests.support.processes import wait_until
+
+# The send job sends from a second thread, which sees only committed rows.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def settled(erp_id: int, count: int) -> bool:

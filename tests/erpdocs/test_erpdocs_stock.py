@@ -21,6 +21,9 @@ from syncplatform.fulfillment.services import receive_file
 from tests.fulfillment.fulfillment_files import file_846
 from tests.support.processes import wait_until
 
+# The send job sends from a second thread, which sees only committed rows.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 @pytest.fixture
 def materials():

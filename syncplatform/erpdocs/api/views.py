@@ -15,9 +15,9 @@ from ..choices import InboundState
 from ..conf import max_inbound_idoc_bytes
 from ..models import IdocConfig
 from ..services import authenticate_erp_push, receive_idoc_file
+from ..services.inbound import BodyTooLarge, PushedBody
 
 PROBLEM = OpenApiResponse(description="RFC 9457 problem JSON with correlation_id")
-READ_CHUNK = 1024 * 1024
 API_KEY_HEADER = "X-API-Key"
 
 
@@ -68,7 +68,7 @@ class ErpIdocInboundView(APIView):
             raise Problem(404, "not-found", "Not found", f"no ERP {partner_code} takes IDoc pushes")
         _authenticate(request, config)
         body = _read_body(request._request)
-        if not body.strip():
+        if body.is_blank:
             raise Problem(400, "empty-body", "Empty body", "send the IDoc-XML package as the body")
         file = receive_idoc_file(config, body, request.correlation_id)
         return Response(
@@ -109,9 +109,9 @@ def _basic_credentials(encoded: str) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
-def _read_body(request) -> bytes:
-    """The body, streamed, refused with 413 above the limit (before reading, when the
-    length is announced)."""
+def _read_body(request) -> PushedBody:
+    """The body, streamed and compressed as it comes, refused with 413 above the limit
+    (before reading, when the length is announced)."""
     limit = max_inbound_idoc_bytes()
     too_large = Problem(
         413,
@@ -125,10 +125,7 @@ def _read_body(request) -> bytes:
         announced = 0
     if announced > limit:
         raise too_large
-    chunks, size = [], 0
-    while chunk := request.read(READ_CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return PushedBody.read(request.read, limit=limit)
+    except BodyTooLarge:
+        raise too_large from None

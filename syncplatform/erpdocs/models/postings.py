@@ -164,6 +164,11 @@ class IdocPackage(TimeStampedModel):
     first_docnum = models.CharField(max_length=16, help_text="Our DOCNUM of its first IDoc.")
     idoc_count = models.PositiveIntegerField(default=0)
     message_id = models.CharField(max_length=100, unique=True)
+    control = models.JSONField(
+        default=dict,
+        help_text="The control record (EDI_DC40) its IDocs share; each has its own DOCNUM "
+        "(and ARCKEY, when it resends a failed one).",
+    )
     content = models.BinaryField()
     sha256 = models.CharField(max_length=64, blank=True)
     state = models.CharField(
@@ -200,7 +205,6 @@ class Idoc(models.Model):
     position = models.PositiveIntegerField()
     posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="idocs")
     docnum = models.CharField(max_length=16, help_text="Ours: EDI_DC40-DOCNUM.")
-    control = models.JSONField(default=dict, help_text="The control record as sent (EDI_DC40).")
     erp_docnum = models.CharField(max_length=16, blank=True, help_text="The ERP's number.")
     status = models.CharField(max_length=2, blank=True, help_text="SAP status: 53 ok, 51 error.")
     status_text = models.TextField(blank=True)
@@ -231,6 +235,14 @@ class Idoc(models.Model):
 
     def __str__(self):
         return f"IDoc {self.docnum}"
+
+    @property
+    def control(self) -> dict[str, str]:
+        """Its control record as sent (EDI_DC40, SAP's field names and order)."""
+        fields = {**self.package.control, "DOCNUM": self.docnum}
+        if self.resends_id:
+            fields["ARCKEY"] = f"RESEND {self.resends.docnum}"
+        return fields
 
     def record_status(self, status: str, text: str, at) -> None:
         self.status, self.status_text, self.status_at = status, text, at

@@ -8,7 +8,9 @@ that cannot be read, or holds a type nobody declared, fails with the
 connector's error naming the IDoc, segment and field; nothing of it is applied.
 """
 
+import gzip
 import hashlib
+import io
 import logging
 import re
 from dataclasses import dataclass, field
@@ -59,7 +61,48 @@ class ReceivedIdocs:
         return self.config.partner
 
 
-def receive_idoc_file(config: IdocConfig, data: bytes, correlation_id: str) -> InboundIdocFile:
+class BodyTooLarge(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class PushedBody:
+    """A pushed body, read as a stream: gzip-compressed, with the hash and size of the
+    bytes as received and their first 4 KB."""
+
+    content_gzip: bytes
+    sha256: str
+    size: int
+    head: bytes
+
+    @property
+    def is_blank(self) -> bool:
+        return self.size <= len(self.head) and not self.head.strip()
+
+    @classmethod
+    def read(cls, read, *, limit: int, chunk: int = 1 << 20) -> "PushedBody":
+        """From ``read(n)`` until it returns b""; ``BodyTooLarge`` past ``limit`` bytes."""
+        digest, size, head = hashlib.sha256(), 0, b""
+        out = io.BytesIO()
+        with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1, mtime=0) as packer:
+            while piece := read(chunk):
+                size += len(piece)
+                if size > limit:
+                    raise BodyTooLarge(f"the body is larger than {limit} bytes")
+                if len(head) < 4096:
+                    head += piece[: 4096 - len(head)]
+                digest.update(piece)
+                packer.write(piece)
+        return cls(out.getvalue(), digest.hexdigest(), size, head)
+
+    @classmethod
+    def of(cls, data: bytes) -> "PushedBody":
+        return cls.read(io.BytesIO(data).read, limit=len(data))
+
+
+def receive_idoc_file(
+    config: IdocConfig, body: PushedBody | bytes, correlation_id: str
+) -> InboundIdocFile:
     """Store a pushed body once and queue it; the same bytes again are a recorded duplicate.
 
     The file row and its transaction commit together (the transaction is
@@ -67,27 +110,29 @@ def receive_idoc_file(config: IdocConfig, data: bytes, correlation_id: str) -> I
     as skipped. Concurrent pushes of the same bytes are settled by the unique
     constraint on ``(erp, sha256)``.
     """
-    sha256 = hashlib.sha256(data).hexdigest()
-    idoc_type = peek_idoc_type(data)
+    if isinstance(body, bytes):
+        body = PushedBody.of(body)
+    idoc_type = peek_idoc_type(body.head)
     declared = IDOC_FILES.get(idoc_type)
     kind = declared.kind if declared and declared.applier else ERP_IDOC_IN
     try:
         with transaction.atomic():
-            return _store(config, data, sha256, idoc_type, kind, correlation_id)
+            return _store(config, body, idoc_type, kind, correlation_id)
     except IntegrityError:
         with transaction.atomic():
-            return _store(config, data, sha256, idoc_type, kind, correlation_id)
+            return _store(config, body, idoc_type, kind, correlation_id)
 
 
-def _store(config, data, sha256, idoc_type, kind, correlation_id) -> InboundIdocFile:
+def _store(config, body: PushedBody, idoc_type, kind, correlation_id) -> InboundIdocFile:
+    sha256 = body.sha256
     original = InboundIdocFile.objects.filter(
         erp=config.partner, sha256=sha256, duplicate_of__isnull=True
     ).first()
     file = InboundIdocFile.objects.create(
         erp=config.partner,
-        content=data,
+        content_gzip=body.content_gzip,
         sha256=sha256,
-        size=len(data),
+        size=body.size,
         idoc_type=idoc_type,
         correlation_id=correlation_id,
         state=InboundState.DUPLICATE if original else InboundState.RECEIVED,
@@ -99,7 +144,7 @@ def _store(config, data, sha256, idoc_type, kind, correlation_id) -> InboundIdoc
             f"{sha256[:12]}…); recorded and not applied"
         )
     else:
-        message = f"{file.file_name} pushed by {config.partner.code} ({len(data)} bytes)"
+        message = f"{file.file_name} pushed by {config.partner.code} ({body.size} bytes)"
     file.transaction = open_transaction(
         kind=kind,
         partner=config.partner,
@@ -147,7 +192,7 @@ def apply_idoc_file(tx: SyncTransaction) -> Outcome:
     try:
         documents = [
             (idoc.control.idoc_type, read_idoc(idoc, readers))
-            for idoc in iter_idocs(bytes(file.content), max_bytes=max_inbound_idoc_bytes())
+            for idoc in iter_idocs(file.open_body(), max_bytes=max_inbound_idoc_bytes())
         ]
     except IdocError as error:
         return Outcome(

@@ -1,8 +1,9 @@
 """Pending postings to the ERP in packages: the scheduled send job and the package's send."""
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from syncplatform.audit.batches import build_batch, send_batch_file
 from syncplatform.audit.choices import TransactionState
@@ -30,29 +31,51 @@ def send_idoc_postings(erp_id: int, *, limit: int | None = None) -> list[IdocPac
     ERP's sequence; bytes and message id stored with the package's
     ``erp.idoc.out`` transaction) and then sent as that transaction's first
     attempt. When a send does not succeed (the ERP is down), the job stops:
-    that package retries by its policy and the other postings wait for the
-    next run. A job that dies after a commit leaves a ``received`` or
-    ``processing`` transaction that the sweeper hands to a worker, which sends
-    the same bytes under the same message id, so the ERP never posts twice.
-    Returns the packages built.
+    that package retries by its policy, one built meanwhile is sent by the
+    sweeper, and the other postings wait for the next run. A job that dies
+    after a commit leaves a ``received`` or ``processing`` transaction that
+    the sweeper hands to a worker, which sends the same bytes under the same
+    message id, so the ERP never posts twice. Returns the packages built.
+
+    The next package is built while the ERP takes the last one (a second
+    thread sends; one package in flight at a time): measured on 500-IDoc
+    packages, building one costs about as much as the ERP's answer to it, so
+    the two overlap instead of adding up.
     """
     config = IdocConfig.objects.select_related("partner").get(partner_id=erp_id)
     size = limit or config.package_size
     built: list[IdocPackage] = []
-    for kind in PostingKind.values:
-        while True:
-            batch = PostingPackage(config, kind)
-            package = build_batch(batch, size, publish=False)
-            if package is None:
-                break
-            built.append(package)
-            tx = run_transaction(
-                package.transaction_id, lambda tx, b=batch, p=package: send_batch_file(b, p)
-            )
-            if tx is None or tx.state != TransactionState.SUCCEEDED:
-                logger.info("%s: not sent now; the next packages wait", package.file_name)
-                return built
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="idoc-send") as sender:
+        try:
+            in_flight: Future | None = None
+            for kind in PostingKind.values:
+                while True:
+                    batch = PostingPackage(config, kind)
+                    package = build_batch(batch, size, publish=False)
+                    if in_flight is not None and not in_flight.result():
+                        # The ERP did not take the last one. This one, if any, is stored
+                        # with a received transaction: the sweeper sends it. The rest wait.
+                        return [*built, package] if package else built
+                    in_flight = None
+                    if package is None:
+                        break
+                    built.append(package)
+                    in_flight = sender.submit(_first_attempt, batch, package)
+            if in_flight is not None:
+                in_flight.result()
+        finally:
+            # The sending thread's own connection (a lambda: resolved in that thread).
+            sender.submit(lambda: connection.close()).result()
     return built
+
+
+def _first_attempt(batch: PostingPackage, package: IdocPackage) -> bool:
+    """Send a package just built, as its transaction's first attempt; whether it was sent."""
+    tx = run_transaction(package.transaction_id, lambda tx: send_batch_file(batch, package))
+    if tx is None or tx.state != TransactionState.SUCCEEDED:
+        logger.info("%s: not sent now; the packages after it wait", package.file_name)
+        return False
+    return True
 
 
 @transaction_kind(
