@@ -26,6 +26,39 @@ $py manage.py load_demo --erp-url "http://127.0.0.1:$SYNC_SANDBOX_ERP_PORT" \
 # shellcheck disable=SC1090
 . "$credentials"
 
+# The sandbox ERP pushes its invoices (INVOIC02) to our web server and keeps stock of the
+# demo materials (so the warehouse's 846s have something to differ from): tell it once it
+# answers. In the background, because it starts with the others below.
+(
+  DEMO_ERP_PUSH_USER="$DEMO_ERP_PUSH_USER" DEMO_ERP_PUSH_PASSWORD="$DEMO_ERP_PUSH_PASSWORD" \
+    $py - "$SYNC_SANDBOX_ERP_PORT" "$SYNC_WEB_PORT" <<'PYTHON'
+import os, sys, time
+
+import requests
+
+erp, web = (f"http://127.0.0.1:{port}" for port in sys.argv[1:3])
+settings = {
+    "invoice_push_url": f"{web}/api/v1/erp/demo-erp/idocs",
+    "invoice_push_username": os.environ["DEMO_ERP_PUSH_USER"],
+    "invoice_push_password": os.environ["DEMO_ERP_PUSH_PASSWORD"],
+    "invoice_delay_ms": 2000,
+    "stock": [
+        {"material": m, "plant": "1000", "quantity": "100", "unit": u}
+        for m, u in (("MAT-100200", "EA"), ("MAT-100201", "EA"), ("MAT-100310", "EA"),
+                     ("MAT-200010", "EA"), ("MAT-300500", "PK"))
+    ],
+}
+for _ in range(240):
+    try:
+        requests.post(f"{erp}/_sandbox/config", json=settings, timeout=5).raise_for_status()
+        break
+    except requests.RequestException:
+        time.sleep(0.5)
+else:
+    sys.exit("could not tell the sandbox ERP where to push invoices")
+PYTHON
+) &
+
 cat <<BANNER
 
   syncplatform (embedded default: SQLite + filesystem broker + sandbox ERP)
@@ -37,6 +70,7 @@ cat <<BANNER
   Sandbox ERP  http://127.0.0.1:$SYNC_SANDBOX_ERP_PORT/sap/SalesOrder?wsdl
   Sandbox 3PL  sftp://warehouse@127.0.0.1:$SYNC_SANDBOX_SFTP_PORT (files in $SYNC_VAR_DIR/sftp-root)
   Demo API key $DEMO_API_KEY   (also in $credentials)
+  ERP pushes   http://127.0.0.1:$SYNC_WEB_PORT/api/v1/erp/demo-erp/idocs   user $DEMO_ERP_PUSH_USER / password $DEMO_ERP_PUSH_PASSWORD
 
   Post the demo order:
     curl -sS -X POST http://127.0.0.1:$SYNC_WEB_PORT/api/v1/orders \\

@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from syncplatform.erpdocs.models import IdocConfig
+from syncplatform.erpdocs.services import ensure_erp_schedules
 from syncplatform.fulfillment.models import WarehouseConfig
 from syncplatform.fulfillment.services import ensure_warehouse_schedules
 from syncplatform.mappings.choices import MappingKind
@@ -15,12 +17,14 @@ from syncplatform.partners.models import ChannelConfig, ErpEndpoint, Partner
 from syncplatform.partners.services import issue_api_key
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
+DEMO_ERP_PUSH_USER = "demo-erp-push"
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo partners (demo-web, demo-erp, demo-3pl), their mappings and an "
-        "admin user; print a fresh API key and the admin password. Safe to run again."
+        "Load the demo partners (demo-web, demo-erp, demo-3pl), their mappings, demo-erp's "
+        "IDoc config and an admin user; print a fresh API key, the admin password and the "
+        "password demo-erp pushes IDocs with. Safe to run again."
     )
 
     def add_arguments(self, parser):
@@ -49,6 +53,11 @@ class Command(BaseCommand):
             "--sftp-key-file", default="", help="private key file for the sandbox SFTP user"
         )
         parser.add_argument(
+            "--erp-push-password",
+            default="",
+            help="password demo-erp pushes IDocs with (default: a new random one, printed)",
+        )
+        parser.add_argument(
             "--webhook-secret",
             default="demo-shopify-secret",
             help="demo-web's Shopify webhook secret",
@@ -60,6 +69,7 @@ class Command(BaseCommand):
         *args,
         erp_url,
         admin_password,
+        erp_push_password,
         webhook_secret,
         sftp_port,
         sftp_known_hosts,
@@ -78,6 +88,7 @@ class Command(BaseCommand):
                 "timeout_seconds": 10,
             },
         )
+        push_password = self._idoc_config(erp, erp_url, erp_push_password)
         ChannelConfig.objects.update_or_create(
             partner=channel,
             defaults={
@@ -101,7 +112,10 @@ class Command(BaseCommand):
         else:
             admin.set_password(password)
             admin.save()
-        self.stdout.write(f"DEMO_API_KEY={api_key}\nADMIN_USER=admin\nADMIN_PASSWORD={password}\n")
+        self.stdout.write(
+            f"DEMO_API_KEY={api_key}\nADMIN_USER=admin\nADMIN_PASSWORD={password}\n"
+            f"DEMO_ERP_PUSH_USER={DEMO_ERP_PUSH_USER}\nDEMO_ERP_PUSH_PASSWORD={push_password}\n"
+        )
 
     def _warehouse(self, partner, port, known_hosts, key_file):
         WarehouseConfig.objects.update_or_create(
@@ -120,6 +134,27 @@ class Command(BaseCommand):
         )
         # The demo should show an order reach "shipped" within a minute.
         ensure_warehouse_schedules(partner, send_every=10, poll_every=5)
+
+    def _idoc_config(self, erp, erp_url, push_password) -> str:
+        """demo-erp takes our IDocs at the sandbox and pushes its invoices with basic auth."""
+        config, _ = IdocConfig.objects.update_or_create(
+            partner=erp,
+            defaults={
+                "idoc_url": erp_url.rstrip("/"),
+                "our_port": "SYNCPLAT",
+                "our_partner": "SYNCPLAT",
+                "erp_port": "SAPSBX",
+                "erp_partner": "SBXCLNT100",
+                "erp_client": "100",
+                "inbound_username": DEMO_ERP_PUSH_USER,
+            },
+        )
+        push_password = push_password or secrets.token_urlsafe(12)
+        config.set_inbound_password(push_password)
+        config.save()
+        # The demo should show an order's invoice within a minute.
+        ensure_erp_schedules(erp, send_every=10, status_every=5)
+        return push_password
 
     def _partner(self, code, name, kind):
         partner, _ = Partner.objects.update_or_create(
