@@ -50,25 +50,27 @@ def poll_idoc_statuses(erp_id: int) -> int:
             )
             .exclude(erp_docnum="")
             .order_by("pk")
-            .values_list("pk", "erp_docnum")
+            .values_list("erp_docnum", "pk", "status")
         )
         settled = 0
         for start in range(0, len(waiting), CHUNK):
-            chunk = dict((docnum, pk) for pk, docnum in waiting[start : start + CHUNK])
+            chunk = {docnum: (pk, status) for docnum, pk, status in waiting[start : start + CHUNK]}
             settled += record_statuses(chunk, client.statuses(list(chunk)))
     return settled
 
 
-def record_statuses(idoc_ids: dict[str, int], statuses: Iterable[IdocStatus]) -> int:
-    """Record final statuses (``idoc_ids``: ERP DOCNUM -> our IDoc row); how many settled."""
-    final = [s for s in statuses if s.status in (STATUS_POSTED, STATUS_NOT_POSTED)]
-    for status in (s for s in statuses if s.status not in (STATUS_POSTED, STATUS_NOT_POSTED)):
-        Idoc.objects.filter(pk=idoc_ids[status.docnum]).exclude(status=status.status).update(
+def record_statuses(idocs: dict[str, tuple[int, str]], statuses: Iterable[IdocStatus]) -> int:
+    """Record the statuses that changed (``idocs``: ERP DOCNUM -> (our IDoc row, its status
+    as recorded)); returns how many IDocs reached 53 or 51."""
+    changed = [s for s in statuses if s.status != idocs[s.docnum][1]]
+    final = [s for s in changed if s.status in (STATUS_POSTED, STATUS_NOT_POSTED)]
+    for status in (s for s in changed if s not in final):
+        Idoc.objects.filter(pk=idocs[status.docnum][0]).update(
             status=status.status, status_text=status.text, status_at=status.status_at
         )
     for status in final:
         with transaction.atomic():
-            _settle(Idoc.objects.select_for_update().get(pk=idoc_ids[status.docnum]), status)
+            _settle(Idoc.objects.select_for_update().get(pk=idocs[status.docnum][0]), status)
     return len(final)
 
 
