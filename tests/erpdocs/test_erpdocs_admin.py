@@ -1,6 +1,7 @@
 """The IDoc admin as operations use it: configs, packages and IDocs, postings, invoices."""
 
 import base64
+import json
 
 import pytest
 from django.contrib.auth.models import User
@@ -56,8 +57,15 @@ def test_saving_an_idoc_config_creates_the_erps_two_schedules_and_hashes_the_pas
     config = IdocConfig.objects.get()
     assert config.accepts_basic_auth("sap-push", "clear-push-pass-1")
     assert "clear-push-pass-1" not in config.inbound_password_hash
-    names = set(PeriodicTask.objects.values_list("name", flat=True))
-    assert {"send IDoc postings to demo-erp", "ask demo-erp for IDoc statuses"} <= names
+    rows = {
+        row.name: (row.task, json.loads(row.args), row.queue)
+        for row in PeriodicTask.objects.filter(name__contains="demo-erp")
+    }
+    task = "syncplatform.audit.tasks.run_scheduled_job_task"
+    assert rows == {
+        "send IDoc postings to demo-erp": (task, ["erp.idoc.out", erp.pk], "batch"),
+        "ask demo-erp for IDoc statuses": (task, ["erp.idoc.status", erp.pk], "batch"),
+    }
 
 
 def test_the_issue_api_key_action_shows_a_key_that_opens_the_inbound_endpoint(
