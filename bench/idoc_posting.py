@@ -146,6 +146,7 @@ def shipment_document(n: int) -> dict:
                 "item_number": 10 * (line + 1),
                 "material": SKUS[(n + line) % len(SKUS)][0],
                 "quantity": str(1 + (n + line) % 3),
+                "ordered_quantity": str(1 + (n + line) % 3),
                 "unit": SKUS[(n + line) % len(SKUS)][1],
                 "plant": "1000",
                 "storage_location": "0002",

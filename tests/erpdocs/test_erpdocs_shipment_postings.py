@@ -38,6 +38,7 @@ def test_a_recorded_shipment_makes_one_pending_shpcon_for_the_orders_delivery(sh
             "item_number": 10,
             "material": "MAT-100200",
             "quantity": "2.000",
+            "ordered_quantity": "2",
             "unit": "EA",
             "plant": "1000",
             "storage_location": "0001",
@@ -112,9 +113,23 @@ def test_a_quantity_above_the_delivery_is_a_failed_transaction_naming_idoc_text_
     assert SyncTransaction.objects.filter(kind=ERP_IDOC_POSTING).count() == 1
 
 
-def test_a_partial_shipment_confirms_the_shipped_quantities(shipped_order):
+def test_a_partial_shipment_confirms_the_shipped_quantities_and_adopts_the_short_one(
+    shipped_order, idoc_config
+):
+    # given
     lines = [order_line(1, "TSHIRT-BLK-M", 3), order_line(2, "MUG-WHT-12OZ", 2)]
     shipped_order("ERP-P", lines=lines, shipped={1: 1, 2: 2})
 
+    # when
+    [package] = send_idoc_postings(idoc_config.partner_id)
+
+    # then: both shipped quantities; only the short line asks SAP to adopt it (E1EDL19 QUA)
     items = Posting.objects.get().document["items"]
     assert [(i["item_number"], Decimal(i["quantity"])) for i in items] == [(10, 1), (20, 2)]
+    [delivery] = read_package(bytes(IdocPackage.objects.get(pk=package.pk).content))
+    assert [(i.item_number, i.quantity, i.actions) for i in delivery.items] == [
+        ("000010", 1, ("QUA",)),
+        ("000020", 2, ()),
+    ]
+    wait_until(lambda: settled(idoc_config.partner_id, 1), timeout=20, what="53")
+    assert Posting.objects.get().state == PostingState.POSTED

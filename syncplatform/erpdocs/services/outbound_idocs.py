@@ -7,8 +7,8 @@ with no database, so the package writer can run them in a second thread.
 SHPCON ``document``: ``goods_issue_date`` (ISO date), ``sales_order_number``,
 ``external_id`` (the warehouse's shipment id), ``carrier`` (SCAC),
 ``tracking_numbers``, ``items``: ``item_number`` (the sales-order item, 10,
-20, ...), ``material``, ``quantity``, ``unit``, ``plant``,
-``storage_location``. WMMBXY ``document``: ``posting_date``, ``reference``,
+20, ...), ``material``, ``quantity`` (shipped), ``ordered_quantity``, ``unit``,
+``plant``, ``storage_location``. WMMBXY ``document``: ``posting_date``, ``reference``,
 ``items``: ``movement_type`` (701/702), ``material``, ``plant``,
 ``storage_location``, ``quantity``, ``unit``, ``text``.
 """
@@ -131,7 +131,7 @@ def shipment_confirmation(row: PostingRow, control: ControlRecord) -> Delivery:
                 storage_location=item.get("storage_location", ""),
                 sales_order_number=sales_order,
                 sales_order_item=f"{int(item['item_number']):06d}" if sales_order else "",
-                actions=(ADOPT_QUANTITY,),
+                actions=(ADOPT_QUANTITY,) if _is_short(item) else (),
             )
             for item in document.get("items", [])
         ),
@@ -140,6 +140,13 @@ def shipment_confirmation(row: PostingRow, control: ControlRecord) -> Delivery:
             for number in document.get("tracking_numbers", [])
         ),
     )
+
+
+def _is_short(item: dict) -> bool:
+    """Shipped less than ordered: E1EDL19 QUA has SAP adopt the picked quantity as the
+    delivery quantity, so goods issue posts for what left (a full line needs no segment)."""
+    ordered = item.get("ordered_quantity")
+    return ordered is not None and Decimal(item["quantity"]) < Decimal(ordered)
 
 
 def goods_movement(row: PostingRow, control: ControlRecord) -> GoodsMovement:

@@ -89,7 +89,7 @@ def _shipment_document(shipment, order) -> dict:
     ) or ("", "")
     items = []
     for line in shipment.lines.all().order_by("order_line_id"):
-        line_number, sku, _ = lines[line.order_line_id]
+        line_number, sku, ordered = lines[line.order_line_id]
         material, unit = materials.get(sku, ("", ""))
         items.append(
             {
@@ -97,6 +97,7 @@ def _shipment_document(shipment, order) -> dict:
                 "item_number": line_number * 10,
                 "material": material,
                 "quantity": str(line.quantity_shipped),
+                "ordered_quantity": str(ordered),
                 "unit": unit,
                 "plant": location[0],
                 "storage_location": location[1],
