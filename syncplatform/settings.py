@@ -234,6 +234,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One name per choice set where two fields share the name "status".
+    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "syncplatform.orders.choices.OrderStatus"},
     # Swagger UI from our own static files: the docs page works with no internet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
