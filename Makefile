@@ -23,6 +23,11 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	deploy/local/with-services.sh $(PY) -m bench
 
+## chaos: 10,000 orders through worker kills, broker/database restarts, ERP and SFTP outages
+.PHONY: chaos
+chaos: $(VENV)/.installed
+	deploy/local/with-services.sh $(PY) -m chaos $(CHAOS_ARGS)
+
 ## lint: ruff, the import layers (pyproject.toml), Django's checks, no missing migrations
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
