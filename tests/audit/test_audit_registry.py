@@ -155,3 +155,20 @@ def test_a_subject_of_another_model_is_refused(toy_kind, channel):
             subject=tx,
             message="wrong subject",
         )
+
+
+def test_a_stored_row_of_a_kind_nobody_declares_fails_visibly_and_never_blocks_the_sweep(
+    channel, sent, make_due, django_capture_on_commit_callbacks
+):
+    orphan = SyncTransaction.objects.create(
+        kind="gone.app.kind", partner=channel, business_key="OLD-1", correlation_id="c"
+    )
+    make_due(orphan)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_due_transactions() == 1
+    result = run_transaction(orphan.pk)
+
+    assert sent == [("syncplatform.audit.tasks.run_transaction_task", [orphan.pk], "batch")]
+    assert (result.state, result.last_error_code) == (TransactionState.FAILED, "unknown_kind")
+    assert "no transaction kind 'gone.app.kind' is declared" in result.last_error_message
