@@ -39,7 +39,7 @@ class Order(TimeStampedModel):
     Idempotency is enforced by two unique constraints: ``(idempotency_scope,
     idempotency_key)`` (the scope is the API client, or the webhook channel) and
     ``(channel, channel_order_number)``. The first 202 is fully determined by
-    the stored row (see ``services.first_response_body``), so a repeat of the
+    the stored row (see ``api.views.intake_body``), so a repeat of the
     same key and body gets exactly that response back.
     """
 

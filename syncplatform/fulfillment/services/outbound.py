@@ -18,14 +18,12 @@ from ..choices import EDI_940_OUT, EDI_997_OUT, AckState
 from ..models import Interchange, WarehouseConfig
 from .connections import envelope_for, next_control_number, sftp_endpoint_for
 from .files import store_outbound
-from .shipping_order_batch import ShippingOrderBatch, orders_awaiting_shipping_order
+from .shipping_order_batch import ShippingOrderBatch
 
 logger = logging.getLogger(__name__)
 
 # Files wait on a warehouse's SFTP server: a few tries over about 15 minutes, then a person.
 FILE_RETRIES = RetryDefaults(5, (30, 120, 600))
-
-__all__ = ["orders_awaiting_shipping_order"]
 
 
 def send_shipping_orders(warehouse_id: int, *, limit: int | None = None) -> Interchange | None:

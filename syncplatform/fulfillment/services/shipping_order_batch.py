@@ -89,11 +89,6 @@ def store_content(interchange: Interchange, content: bytes) -> None:
     interchange.save(update_fields=["content", "sha256"])
 
 
-def orders_awaiting_shipping_order(warehouse):
-    """Posted orders routed (by location mapping) to this warehouse and not sent yet."""
-    return posted_orders_routed_to(warehouse)
-
-
 def _lock_waiting_orders(warehouse, limit: int) -> list[OrderRow]:
     """Lock up to ``limit`` waiting orders (skipping rows another run holds): rows, in pk order.
 
@@ -104,7 +99,7 @@ def _lock_waiting_orders(warehouse, limit: int) -> list[OrderRow]:
     """
     while True:
         rows = (
-            orders_awaiting_shipping_order(warehouse)
+            posted_orders_routed_to(warehouse)
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("pk")
             .values_list(*OrderRow._fields)[:limit]
