@@ -20,7 +20,16 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
-BENCHMARKS = ("intake", "erp_posting", "x12_read", "shipping_orders", "idoc_posting")
+BENCHMARKS = (
+    "intake",
+    "erp_posting",
+    "x12_read",
+    "shipping_orders",
+    "idoc_posting",
+    "catalog_load",
+    "catalog_publish",
+    "reconciliation",
+)
 
 # bench/x12_read.py (another owner) prints no BENCH-RESULT line; its summary line reads
 # "x12 read: project 60.1 MB/s, pyx12 3.0 MB/s, ratio 20.0 x (target >= 5x)".

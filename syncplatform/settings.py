@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "syncplatform.orders",
     "syncplatform.fulfillment",
     "syncplatform.erpdocs",
+    "syncplatform.catalog",
+    "syncplatform.finance",
     "syncplatform.demo",
 ]
 

@@ -1,0 +1,1 @@
+"""Finance: channel orders reconciled against ERP orders, shipments, invoices and settlements."""

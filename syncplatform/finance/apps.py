@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class FinanceConfig(AppConfig):
+    name = "syncplatform.finance"
+    label = "finance"
+    verbose_name = "Finance reconciliation"
