@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "syncplatform.fulfillment",
     "syncplatform.erpdocs",
     "syncplatform.catalog",
+    "syncplatform.availability",
+    "syncplatform.settlements",
     "syncplatform.finance",
     "syncplatform.demo",
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("api/v1/", include("syncplatform.orders.api.urls")),
     path("api/v1/", include("syncplatform.erpdocs.api.urls")),
+    path("api/v1/", include("syncplatform.availability.api.urls")),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,1 @@
+"""Settlements: payment providers' payout files, imported per channel and matched to orders."""
