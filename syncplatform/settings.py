@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "syncplatform.availability",
     "syncplatform.settlements",
     "syncplatform.finance",
+    "syncplatform.console",
     "syncplatform.demo",
 ]
 
