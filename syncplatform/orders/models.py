@@ -1,6 +1,8 @@
 """The canonical order: what every channel's payload becomes."""
 
 import re
+from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import models
 from django.utils import timezone
@@ -14,6 +16,10 @@ from syncplatform.partners.choices import PartnerKind
 from .choices import OrderStatus
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# What the ERP says an order is worth, as exactly as it says it (its Amount has
+# 6 fraction digits): rounding it to cents here would hide the differences that
+# reconciliation is there to find.
+ERP_MONEY = {"max_digits": 28, "decimal_places": 6}
 # The kind that posts an order to the ERP; declared with its handler (services).
 ERP_ORDER_POST = "erp.order.post"
 # The kind that makes an order of a webhook that was not a complete one; ditto.
@@ -31,6 +37,14 @@ def order_id_of_reference(reference: str) -> int | None:
     """The order id in one of our references, or None when it is not one."""
     match = re.fullmatch(ERP_REFERENCE_PATTERN, reference)
     return int(match.group(1)) if match else None
+
+
+class ErpOrderValue(NamedTuple):
+    """An order's value in the ERP's confirmation: net (with shipping, without tax), tax."""
+
+    net: Decimal
+    tax: Decimal
+    currency: str
 
 
 class Order(TimeStampedModel):
@@ -83,6 +97,14 @@ class Order(TimeStampedModel):
     # The outbound delivery the ERP created with the sales order (SAP's immediate
     # delivery); the shipment confirmation (SHPCON IDoc) names it.
     erp_delivery_number = models.CharField(max_length=20, blank=True)
+    # The order's value as the ERP confirmed it (SAP's TotalNetAmount, TotalTaxAmount
+    # and the document currency): net is items less discounts plus shipping, without
+    # tax, so erp_net_value + erp_tax_value is what grand_total should be. None (and
+    # "" for the currency) for orders posted before the ERP reported it, or when the
+    # ERP gave no value (a duplicate refusal whose lookup answered none).
+    erp_net_value = models.DecimalField(**ERP_MONEY, null=True, blank=True)
+    erp_tax_value = models.DecimalField(**ERP_MONEY, null=True, blank=True)
+    erp_currency = models.CharField(max_length=3, blank=True)
     posted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -122,15 +144,28 @@ class Order(TimeStampedModel):
         return self.status
 
     # --- transitions ---------------------------------------------------------
-    def mark_posted(self, erp_document_number: str, erp_delivery_number: str = "") -> None:
+    def mark_posted(
+        self,
+        erp_document_number: str,
+        erp_delivery_number: str = "",
+        erp_value: ErpOrderValue | None = None,
+    ) -> None:
+        """Posted as ``erp_document_number``; ``erp_value`` is what the ERP confirmed it at."""
         self.erp_document_number = erp_document_number
         self.erp_delivery_number = erp_delivery_number
+        if erp_value is not None:
+            self.erp_net_value = erp_value.net
+            self.erp_tax_value = erp_value.tax
+            self.erp_currency = erp_value.currency
         self.posted_at = timezone.now()
         self.status = OrderStatus.POSTED
         self.save(
             update_fields=[
                 "erp_document_number",
                 "erp_delivery_number",
+                "erp_net_value",
+                "erp_tax_value",
+                "erp_currency",
                 "posted_at",
                 "status",
                 "updated_at",
