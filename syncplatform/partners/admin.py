@@ -37,7 +37,7 @@ class KeepSecretFormMixin:
 
 
 class ChannelConfigForm(KeepSecretFormMixin, forms.ModelForm):
-    secret_fields = ("webhook_secret",)
+    secret_fields = ("webhook_secret", "shop_access_token")
 
     class Meta:
         model = ChannelConfig
@@ -48,6 +48,9 @@ class ChannelConfigForm(KeepSecretFormMixin, forms.ModelForm):
             "default_shipping_method",
             "empty_address_text",
             "webhook_secret",
+            "shop_url",
+            "shop_access_token",
+            "shop_api_version",
         ]
 
 

@@ -73,6 +73,23 @@ class ChannelConfig(models.Model):
         "with an empty address line waits for a person.",
     )
 
+    # Where the catalog is published (catalog.services.publication); blank: not published.
+    shop_url = models.URLField(
+        max_length=300,
+        blank=True,
+        help_text="Shopify shop the catalog is published to, e.g. https://example.myshopify.com "
+        "(the Admin API path is added). Blank: listings are not published.",
+    )
+    shop_access_token = EncryptedTextField(
+        blank=True, help_text="Admin API access token (X-Shopify-Access-Token). Encrypted."
+    )
+    shop_api_version = models.CharField(
+        max_length=10,
+        blank=True,
+        default="2026-10",
+        help_text="Shopify Admin API version, e.g. 2026-10. Blank: the client's default.",
+    )
+
     def __str__(self):
         return f"channel config for {self.partner}"
 
