@@ -14,10 +14,17 @@ from django.db.models import Exists, OuterRef, QuerySet
 from syncplatform.mappings.models import LocationMapping
 
 from .choices import OrderStatus
-from .models import Order, OrderLine, erp_reference_of, order_id_of_reference
+from .models import (
+    ERP_ORDER_POST,
+    Order,
+    OrderLine,
+    erp_reference_of,
+    order_id_of_reference,
+)
 
 __all__ = [
     "OrderForPosting",
+    "ReconciliationSources",
     "erp_reference_of",
     "order_for_posting",
     "order_id_of_reference",
@@ -26,6 +33,7 @@ __all__ = [
     "order_line_rows",
     "order_lines_by_id",
     "posted_orders_routed_to",
+    "reconciliation_sources",
 ]
 
 
@@ -107,3 +115,19 @@ def order_labels(order_ids: Iterable[int]) -> dict[int, str]:
     """``order id: "channel order number (SP-…)"``, for messages operators read."""
     rows = Order.objects.filter(pk__in=list(order_ids)).values_list("pk", "channel_order_number")
     return {pk: f"{number} ({erp_reference_of(pk)})" for pk, number in rows}
+
+
+class ReconciliationSources(NamedTuple):
+    """What finance's set-based reconciliation query reads of orders (one SQL statement
+    over a million orders cannot go through querysets of this app)."""
+
+    order_table: str
+    order_line_table: str
+    cancelled_status: str
+    erp_post_kind: str
+
+
+def reconciliation_sources() -> ReconciliationSources:
+    return ReconciliationSources(
+        Order._meta.db_table, OrderLine._meta.db_table, OrderStatus.CANCELLED, ERP_ORDER_POST
+    )
