@@ -9,7 +9,7 @@ model instances) where a batch reads thousands of them.
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet, Sum
 
 from syncplatform.mappings.models import LocationMapping
 
@@ -23,13 +23,17 @@ from .models import (
 )
 
 __all__ = [
+    "OPEN_STATUSES",
     "OrderForPosting",
     "ReconciliationSources",
     "erp_reference_of",
+    "open_quantities",
     "order_for_posting",
     "order_id_of_reference",
     "order_ids_for_erp_references",
     "order_labels",
+    "order_line_ids_at",
+    "order_line_keys",
     "order_line_rows",
     "order_lines_by_id",
     "posted_orders_routed_to",
@@ -115,6 +119,49 @@ def order_labels(order_ids: Iterable[int]) -> dict[int, str]:
     """``order id: "channel order number (SP-…)"``, for messages operators read."""
     rows = Order.objects.filter(pk__in=list(order_ids)).values_list("pk", "channel_order_number")
     return {pk: f"{number} ({erp_reference_of(pk)})" for pk, number in rows}
+
+
+# Orders that still hold stock for the channel: accepted and not fully shipped or cancelled.
+OPEN_STATUSES = (OrderStatus.RECEIVED, OrderStatus.POSTED, OrderStatus.PARTIALLY_SHIPPED)
+
+
+def open_quantities(
+    channel_id: int, locations: Iterable[str], skus: Iterable[str]
+) -> dict[tuple[str, str], int]:
+    """``(fulfillment location, sku): quantity ordered and not yet shipped`` of open orders.
+
+    Only the channel's orders in ``OPEN_STATUSES`` count; a key without open
+    quantity is absent. One grouped query.
+    """
+    rows = (
+        OrderLine.objects.filter(
+            order__channel_id=channel_id,
+            order__status__in=OPEN_STATUSES,
+            order__fulfillment_location__in=list(locations),
+            sku__in=list(skus),
+            quantity__gt=F("quantity_shipped"),
+        )
+        .values_list("order__fulfillment_location", "sku")
+        .annotate(open=Sum(F("quantity") - F("quantity_shipped")))
+    )
+    return {(location, sku): quantity for location, sku, quantity in rows}
+
+
+def order_line_ids_at(channel_id: int, locations: Iterable[str], skus: Iterable[str]) -> QuerySet:
+    """Ids of the channel's order lines for ``skus`` at ``locations`` (a subquery to filter by)."""
+    return OrderLine.objects.filter(
+        order__channel_id=channel_id,
+        order__fulfillment_location__in=list(locations),
+        sku__in=list(skus),
+    ).values("pk")
+
+
+def order_line_keys(line_ids: Iterable[int]) -> dict[int, tuple[int, str, str]]:
+    """``line id: (channel id, fulfillment location, sku)``."""
+    rows = OrderLine.objects.filter(pk__in=list(line_ids)).values_list(
+        "pk", "order__channel_id", "order__fulfillment_location", "sku"
+    )
+    return {pk: (channel_id, location, sku) for pk, channel_id, location, sku in rows}
 
 
 class ReconciliationSources(NamedTuple):

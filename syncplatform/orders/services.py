@@ -29,6 +29,7 @@ from .receipts import (
     store_receipt,
     webhook_scope,
 )
+from .signals import order_accepted
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +152,13 @@ def _store_new_order(request, canonical, body_sha256) -> Order:
             idempotency_key=request.idempotency_key,
             subject=order,
             message=f"order {order.channel_order_number} received from {request.channel.code}",
+        )
+        order_accepted.send(
+            sender=Order,
+            order_id=order.pk,
+            channel_id=order.channel_id,
+            fulfillment_location=order.fulfillment_location,
+            skus=sorted({line["sku"] for line in canonical["lines"]}),
         )
     return order
 
