@@ -16,6 +16,7 @@ from kombu import Exchange, Queue
 
 from syncplatform.core import database_roles
 from syncplatform.core.env import env_bool, env_int, env_list, env_str
+from syncplatform.core.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The same folder `make run` uses, so `manage.py import_mappings` (and any other
@@ -287,11 +288,6 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_DB_REUSE_MAX = env_int("SYNC_WORKER_DB_REUSE_MAX", 1000)
 
 # --- Logging ----------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("SYNC_LOG_LEVEL", "INFO")},
-    "loggers": {"zeep": {"level": "WARNING"}, "paramiko": {"level": "WARNING"}},
-}
+# SYNC_LOG_FORMAT=json: one JSON object per line; worker lines about a transaction carry
+# tx_kind, tx_id, business_key, correlation_id and outcome (syncplatform/core/logging.py).
+LOGGING = logging_config(env_str("SYNC_LOG_FORMAT", "plain"), env_str("SYNC_LOG_LEVEL", "INFO"))
