@@ -21,6 +21,7 @@ from django.db import transaction
 
 from connectors.errors import ConfigError, PermanentError, TransientError
 from syncplatform.core.errors import NeedsPerson
+from syncplatform.core.logging import transaction_context
 
 from . import registry
 from .choices import TransactionState
@@ -71,24 +72,58 @@ def run_transaction(transaction_id: int, handler: Handler | None = None) -> Sync
     """One attempt at a transaction; ``handler`` replaces the kind's (a job's own first attempt)."""
     tx = claim(transaction_id)
     if tx is None:
-        logger.info("transaction %s: nothing to do (claimed elsewhere or finished)", transaction_id)
+        logger.info(
+            "transaction %s: nothing to do (claimed elsewhere or finished)",
+            transaction_id,
+            extra={"tx_id": transaction_id, "outcome": "skipped"},
+        )
         return None
+    # Every line logged during the attempt, by any logger, names the transaction.
+    with transaction_context(
+        tx_kind=tx.kind,
+        tx_id=tx.pk,
+        business_key=tx.business_key,
+        correlation_id=tx.correlation_id,
+        outcome=TransactionState.PROCESSING,
+    ):
+        result = _attempt(tx, handler)
+        _log_outcome(result)
+    return result
+
+
+def _attempt(tx: SyncTransaction, handler: Handler | None) -> SyncTransaction:
     started = time.monotonic()
     try:
         outcome = (handler or _handler_of(tx))(tx)
     except TransientError as exc:
-        result = _finish(tx, started, retry=exc)
+        return _finish(tx, started, retry=exc)
     except (PermanentError, ConfigError, NeedsPerson) as exc:
-        result = _finish(tx, started, failure=(exc.code, str(exc)))
+        return _finish(tx, started, failure=(exc.code, str(exc)))
     except Exception as exc:
         # A bug or an infrastructure blip: retry within the policy, never forever.
-        logger.exception("transaction %s: unexpected error", transaction_id)
-        result = _finish(tx, started, retry=exc)
-    else:
-        result = _finish(tx, started, outcome=outcome)
-    # The task itself always "succeeds" for Celery; this line says how the work went.
-    logger.info("transaction %s (%s) attempt %s: %s", tx.pk, tx.kind, tx.attempts, result.state)
-    return result
+        logger.exception("transaction %s: unexpected error", tx.pk)
+        return _finish(tx, started, retry=exc)
+    return _finish(tx, started, outcome=outcome)
+
+
+def _log_outcome(tx: SyncTransaction) -> None:
+    """The attempt's line: Celery's own "Task … succeeded" only means the task returned."""
+    level = {
+        TransactionState.FAILED: logging.ERROR,
+        TransactionState.RETRYING: logging.WARNING,
+    }.get(tx.state, logging.INFO)
+    error = f" {tx.last_error_code}: {tx.last_error_message}" if tx.last_error_code else ""
+    logger.log(
+        level,
+        "transaction %s (%s %s) attempt %s: %s%s",
+        tx.pk,
+        tx.kind,
+        tx.business_key,
+        tx.attempts,
+        tx.state,
+        error,
+        extra={"outcome": tx.state, "error_code": tx.last_error_code},
+    )
 
 
 def _handler_of(tx: SyncTransaction) -> Handler:
