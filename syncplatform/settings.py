@@ -7,6 +7,7 @@ RabbitMQ via ``DATABASE_URL`` and ``CELERY_BROKER_URL``).
 
 import base64
 import hashlib
+import ipaddress
 import sys
 from pathlib import Path
 
@@ -291,3 +292,37 @@ CELERY_DB_REUSE_MAX = env_int("SYNC_WORKER_DB_REUSE_MAX", 1000)
 # SYNC_LOG_FORMAT=json: one JSON object per line; worker lines about a transaction carry
 # tx_kind, tx_id, business_key, correlation_id and outcome (syncplatform/core/logging.py).
 LOGGING = logging_config(env_str("SYNC_LOG_FORMAT", "plain"), env_str("SYNC_LOG_LEVEL", "INFO"))
+
+# --- Metrics, alert digests and email (issue 14; README "Operating it") -------
+# /metrics answers a bearer SYNC_METRICS_TOKEN, or a client inside one of these
+# networks (default: loopback outside production, none in production).
+SYNC_METRICS_TOKEN = env_str("SYNC_METRICS_TOKEN", "") or ""
+SYNC_METRICS_ALLOWED_NETWORKS = env_list(
+    "SYNC_METRICS_ALLOWED_NETWORKS", [] if IS_PRODUCTION else ["127.0.0.0/8", "::1/128"]
+)
+for _network in SYNC_METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"SYNC_METRICS_ALLOWED_NETWORKS: {_network!r} is not a network (e.g. 10.0.0.0/8)"
+        ) from None
+SYNC_METRICS_WINDOW_MINUTES = env_int("SYNC_METRICS_WINDOW_MINUTES", 15)
+# The alert digest: new failures mailed to the operations group every N minutes, with
+# links under SYNC_PUBLIC_URL (the address operators open the admin at).
+SYNC_ALERT_DIGEST_MINUTES = env_int("SYNC_ALERT_DIGEST_MINUTES", 15)
+SYNC_PUBLIC_URL = (env_str("SYNC_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
+# SMTP when SYNC_EMAIL_HOST is set; otherwise each email is a file in $SYNC_VAR_DIR/mail/.
+EMAIL_HOST = env_str("SYNC_EMAIL_HOST", "") or ""
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("SYNC_EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("SYNC_EMAIL_USER", "") or ""
+    EMAIL_HOST_PASSWORD = env_str("SYNC_EMAIL_PASSWORD", "") or ""
+    EMAIL_USE_TLS = env_bool("SYNC_EMAIL_USE_TLS", default=True)
+    EMAIL_USE_SSL = env_bool("SYNC_EMAIL_USE_SSL", default=False)
+    EMAIL_TIMEOUT = env_int("SYNC_EMAIL_TIMEOUT_SECONDS", 30)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = env_str("SYNC_EMAIL_FROM", "") or "syncplatform@localhost"
