@@ -1,1 +1,1 @@
-"""Catalog: the ERP's material master and prices, listed and published to channels, with available-to-sell stock."""
+"""Catalog: the ERP's materials and prices, listed and published to channels."""

@@ -90,6 +90,28 @@ class ChannelConfig(models.Model):
         help_text="Shopify Admin API version, e.g. 2026-10. Blank: the client's default.",
     )
 
+    # Which ERP materials this channel sells (catalog listings); blank: none.
+    sales_org = models.CharField(
+        max_length=4,
+        blank=True,
+        help_text="ERP sales organisation (VKORG) whose materials are listed on this channel.",
+    )
+    distribution_channel = models.CharField(
+        max_length=2,
+        blank=True,
+        help_text="ERP distribution channel (VTWEG) whose materials are listed on this channel.",
+    )
+    price_condition_type = models.CharField(
+        max_length=4,
+        default="PR00",
+        help_text="ERP condition type (KSCHL) of the price the channel shows.",
+    )
+    new_materials_get_material_sku = models.BooleanField(
+        default=False,
+        help_text="A newly listed material without a SKU mapping gets one with channel SKU = "
+        "material number (kept in the mapping's history). Off: it waits for a mapping.",
+    )
+
     def __str__(self):
         return f"channel config for {self.partner}"
 

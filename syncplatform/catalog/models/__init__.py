@@ -1,0 +1,17 @@
+"""Catalog: ERP materials and prices, their listings per channel, and the loads that fill them."""
+
+from .listings import Listing
+from .loads import CatalogLoad, RefusedRow
+from .products import Barcode, Price, Product, ProductUnit
+from .sources import CatalogSource
+
+__all__ = [
+    "Barcode",
+    "CatalogLoad",
+    "CatalogSource",
+    "Listing",
+    "Price",
+    "Product",
+    "ProductUnit",
+    "RefusedRow",
+]
