@@ -1,4 +1,5 @@
-"""IDoc-XML with the ERP: SHPCON deliveries and WMMBXY movements out, INVOIC02 in.
+"""IDoc-XML with the ERP: SHPCON deliveries and WMMBXY movements out, INVOIC02 in,
+the material master (MATMAS05) and prices (COND_A04) in.
 
 Receiving a package (plain, or in a SOAP body)::
 
@@ -11,6 +12,13 @@ Receiving a package (plain, or in a SOAP body)::
 Sending a package::
 
     count = write_delvry07(deliveries, binary_file)          # streamed; soap=True wraps it
+
+Reading a catalog file (any size; one record at a time, a bad one refused
+in its place as a ``RefusedRow`` with its reason, the load goes on)::
+
+    for row in read_materials(binary_file):                  # Material | RefusedRow
+        row.number, row.units, row.sales_areas, row.content_hash()
+    for row in read_prices(binary_file):                     # Price | RefusedRow
 
 Errors: every refusal is an ``IdocError`` (a ``PermanentError``) naming the
 IDoc (DOCNUM), the segment, the field and the line: ``MalformedXmlError``,
@@ -27,11 +35,14 @@ so repeating a call is always safe (DOCNUMs come from the caller's sequence).
 Modules: ``values`` (SAP's text for numbers, dates, times), ``control``
 (EDI_DC40), ``segments`` (Idoc, Segment, accessors), ``package`` (the
 streaming reader), ``writing`` (the streaming writer), ``soap`` (envelopes),
-one module per IDoc type (``delvry07``, ``wmmbid02``, ``invoic02``:
-dataclasses, ``read_*``, ``write_*``, ``*_idoc``), ``readers`` (IDOCTYP ->
-reader), ``cli`` (the inspector).
+one module per IDoc type (``delvry07``, ``wmmbid02``, ``invoic02``,
+``matmas05``, ``cond_a04``: dataclasses, ``read_*``, ``write_*``,
+``*_idoc``), ``records`` (the record-at-a-time reader of large master-data
+files), ``catalog_files`` (generator of large MATMAS05/COND_A04 test files),
+``readers`` (IDOCTYP -> reader), ``cli`` (the inspector and generators).
 """
 
+from connectors.idoc.cond_a04 import Price, cond_a04_idoc, read_prices, write_prices
 from connectors.idoc.control import ControlRecord, format_docnum
 from connectors.idoc.delvry07 import (
     Delivery,
@@ -51,6 +62,7 @@ from connectors.idoc.errors import (
     MalformedXmlError,
     MissingFieldError,
     PackageTooLargeError,
+    RefusedRow,
     UnknownIdocTypeError,
     UnsafeXmlError,
 )
@@ -67,6 +79,16 @@ from connectors.idoc.invoic02 import (
     invoic02_idoc,
     read_invoic02,
     write_invoic02,
+)
+from connectors.idoc.matmas05 import (
+    Material,
+    MaterialDescription,
+    MaterialUnit,
+    PlantData,
+    SalesArea,
+    matmas05_idoc,
+    read_materials,
+    write_materials,
 )
 from connectors.idoc.package import DEFAULT_MAX_BYTES, iter_idocs
 from connectors.idoc.readers import READERS, Reader, read_idoc, read_package
@@ -107,22 +129,33 @@ __all__ = [
     "ItemIdentifier",
     "ItemTax",
     "MalformedXmlError",
+    "Material",
+    "MaterialDescription",
+    "MaterialUnit",
     "MissingFieldError",
     "PackageTooLargeError",
+    "PlantData",
+    "Price",
     "Reader",
+    "RefusedRow",
+    "SalesArea",
     "Segment",
     "UnknownIdocTypeError",
     "UnsafeXmlError",
     "build_segment",
+    "cond_a04_idoc",
     "delvry07_idoc",
     "format_docnum",
     "invoic02_idoc",
     "iter_idocs",
+    "matmas05_idoc",
     "package_bytes",
     "read_delvry07",
     "read_idoc",
     "read_invoic02",
+    "read_materials",
     "read_package",
+    "read_prices",
     "read_wmmbid02",
     "unwrap_soap",
     "wmmbid02_idoc",
@@ -130,5 +163,7 @@ __all__ = [
     "write_delvry07",
     "write_idocs",
     "write_invoic02",
+    "write_materials",
+    "write_prices",
     "write_wmmbid02",
 ]

@@ -20,6 +20,8 @@ needs ``PermanentError``, the operator reads the message.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from connectors.errors import PermanentError
 
 
@@ -115,3 +117,25 @@ class InvalidValueError(IdocError):
     """A field's value does not parse (number, date, time, digits) or cannot be written."""
 
     code = "idoc_invalid_value"
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedRow:
+    """One record of a master-data file (a material, a price) that was not accepted.
+
+    Not an exception: the catalog readers yield it in the record's place and
+    go on with the next one, so one bad row never stops a million-row load.
+    ``position`` is the 1-based IDoc in the file, ``docnum`` its DOCNUM,
+    ``key`` the record's business key as far as it was read (MATNR, or the
+    condition's VAKEY), ``segment`` and ``field`` where the problem is, and
+    ``reason`` what is wrong, for a person (``EAN11 4006381333932: check
+    digit should be 1``). ``line`` is the segment's line in the file.
+    """
+
+    position: int
+    docnum: str
+    key: str
+    segment: str
+    field: str
+    reason: str
+    line: int | None = None

@@ -1,0 +1,335 @@
+"""MATMAS05, message type MATMAS: the ERP's material master, read as a stream.
+
+One IDoc per material. The segments read (SAP's names; all others, such as
+E1MARA1, E1MBEWM, E1MLGNM, E1MLANM or customer Z1 segments, are skipped):
+
+* ``E1MARAM`` general data (mandatory): MATNR material number (kept as sent,
+  leading zeros included), LVORM deletion flag (``X``), MTART material type,
+  MATKL material group, MEINS base unit (mandatory), EAN11 main EAN.
+* ``E1MAKTM`` descriptions: SPRAS_ISO (or the one-letter SPRAS) and MAKTX.
+* ``E1MARMM`` units: MEINH unit, UMREZ/UMREN numerator/denominator for
+  converting to the base unit (whole numbers), EAN11 main EAN of the unit;
+  its ``E1MEANM`` children list every EAN (EAN11, EANTP, HPEAN ``X`` main).
+* ``E1MVKEM`` sales data per VKORG sales organisation and VTWEG distribution
+  channel: LVORM deletion flag, VMSTA distribution-chain status and VMSTD
+  the date it applies from. These decide where a material is listed.
+* ``E1MARCM`` plant data: WERKS, LVORM, MMSTA plant-specific status.
+
+``read_materials(source)`` yields, in file order, one ``Material`` per IDoc
+or a ``RefusedRow`` when the material cannot be accepted: a mandatory field
+empty (``MATNR is empty``), an EAN with a wrong check digit or not a GTIN
+(``EAN11 4006381333932: check digit should be 1``), a conversion factor that
+is not a positive whole number, a date that does not parse. Whether a unit
+is one the platform knows is the catalog's question (its unit mappings),
+not this reader's. A file that is not well-formed XML, declares a DOCTYPE or
+is not a MATMAS05 package raises ``IdocError`` as the package reader does.
+
+Deletion: SAP flags a material for deletion (LVORM) rather than sending it
+no more; ``deleted`` says so for the material, a sales area or a plant.
+
+``Material.content_hash()`` digests everything but ``position`` and
+``docnum``: the same material in a later file hashes the same, so a load
+writes only what changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+from hashlib import blake2b
+from typing import BinaryIO
+
+from connectors.errors import ConfigError
+from connectors.idoc.control import ControlRecord
+from connectors.idoc.errors import RefusedRow
+from connectors.idoc.package import Source
+from connectors.idoc.records import (
+    CATALOG_MAX_BYTES,
+    Element,
+    Refusal,
+    day,
+    gtin,
+    iter_records,
+    required,
+    text,
+)
+from connectors.idoc.segments import Idoc, Segment, build_segment, building
+from connectors.idoc.writing import write_idocs
+
+IDOC_TYPE = "MATMAS05"
+MESSAGE_TYPE = "MATMAS"
+DELETION_FLAG = "X"
+CHANGE = "005"  # MSGFN: SAP's "replace" for a master-data segment
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialDescription:
+    language: str  # SPRAS_ISO (EN), else SAP's one-letter SPRAS (E)
+    text: str  # MAKTX
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialUnit:
+    """A unit of measure; ``numerator / denominator`` base units make one of it."""
+
+    unit: str  # MEINH
+    numerator: int  # UMREZ
+    denominator: int  # UMREN
+    eans: tuple[str, ...] = ()  # every E1MEANM EAN11, in file order
+    main_ean: str = ""  # E1MARMM EAN11, else the E1MEANM marked HPEAN
+
+
+@dataclass(frozen=True, slots=True)
+class SalesArea:
+    sales_org: str  # VKORG
+    distribution_channel: str  # VTWEG
+    deleted: bool = False  # LVORM
+    status: str = ""  # VMSTA, distribution-chain-specific material status
+    status_from: date | None = None  # VMSTD
+
+
+@dataclass(frozen=True, slots=True)
+class PlantData:
+    plant: str  # WERKS
+    deleted: bool = False  # LVORM
+    status: str = ""  # MMSTA
+
+
+@dataclass(frozen=True, slots=True)
+class Material:
+    position: int  # 1-based IDoc in the file
+    docnum: str  # EDI_DC40 DOCNUM
+    number: str  # MATNR, as sent
+    deleted: bool = False  # E1MARAM LVORM
+    material_type: str = ""  # MTART
+    material_group: str = ""  # MATKL
+    base_unit: str = ""  # MEINS
+    descriptions: tuple[MaterialDescription, ...] = ()
+    units: tuple[MaterialUnit, ...] = ()
+    sales_areas: tuple[SalesArea, ...] = ()
+    plants: tuple[PlantData, ...] = ()
+
+    def content_hash(self) -> bytes:
+        """16 bytes that change when anything but ``position``/``docnum`` changes."""
+        parts = [
+            self.number,
+            "X" if self.deleted else "",
+            self.material_type,
+            self.material_group,
+            self.base_unit,
+            "\x1d",
+        ]
+        for description in self.descriptions:
+            parts += (description.language, description.text, "\x1e")
+        parts.append("\x1d")
+        for unit in self.units:
+            parts += (
+                unit.unit,
+                str(unit.numerator),
+                str(unit.denominator),
+                "\x1c".join(unit.eans),
+                unit.main_ean,
+                "\x1e",
+            )
+        parts.append("\x1d")
+        for area in self.sales_areas:
+            parts += (
+                area.sales_org,
+                area.distribution_channel,
+                "X" if area.deleted else "",
+                area.status,
+                area.status_from.isoformat() if area.status_from else "",
+                "\x1e",
+            )
+        parts.append("\x1d")
+        for plant in self.plants:
+            parts += (plant.plant, "X" if plant.deleted else "", plant.status, "\x1e")
+        return blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
+
+
+def read_materials(
+    source: Source, *, max_bytes: int = CATALOG_MAX_BYTES
+) -> Iterator[Material | RefusedRow]:
+    """Each material of a MATMAS05 file, in order, streamed: a ``Material`` or a ``RefusedRow``.
+
+    ``source`` is a binary file object, a path or bytes. Reading the same
+    bytes again gives the same results; nothing is kept between calls.
+    """
+    return iter_records(source, IDOC_TYPE, _material, max_bytes=max_bytes)
+
+
+def _material(idoc: Element, position: int, docnum: str) -> Iterable[Material | RefusedRow]:
+    maram = idoc.find("E1MARAM")
+    if maram is None:
+        raise Refusal("E1MARAM", "", "the IDoc has no E1MARAM segment", idoc.sourceline)
+    number = text(maram, "MATNR")
+    try:
+        if not number:
+            raise Refusal("E1MARAM", "MATNR", "MATNR is empty", maram.sourceline)
+        gtin(maram, "EAN11")
+        material = Material(
+            position,
+            docnum,
+            number,
+            text(maram, "LVORM") == DELETION_FLAG,
+            text(maram, "MTART"),
+            text(maram, "MATKL"),
+            required(maram, "MEINS"),
+            tuple(map(_description, maram.iterchildren("E1MAKTM"))),
+            tuple(map(_unit, maram.iterchildren("E1MARMM"))),
+            tuple(map(_sales_area, maram.iterchildren("E1MVKEM"))),
+            tuple(map(_plant, maram.iterchildren("E1MARCM"))),
+        )
+    except Refusal as refusal:
+        refusal.key = number
+        raise
+    return (material,)
+
+
+def _description(segment: Element) -> MaterialDescription:
+    language = text(segment, "SPRAS_ISO") or text(segment, "SPRAS")
+    if not language:
+        raise Refusal("E1MAKTM", "SPRAS", "SPRAS is empty", segment.sourceline)
+    return MaterialDescription(language, text(segment, "MAKTX"))
+
+
+def _unit(segment: Element) -> MaterialUnit:
+    unit = required(segment, "MEINH")
+    numerator = _factor(segment, "UMREZ")
+    denominator = _factor(segment, "UMREN")
+    main = gtin(segment, "EAN11")
+    eans = []
+    for ean in segment.iterchildren("E1MEANM"):
+        value = gtin(ean, "EAN11")
+        if value:
+            eans.append(value)
+            if not main and text(ean, "HPEAN") == "X":
+                main = value
+    if main and not eans:
+        eans.append(main)
+    return MaterialUnit(unit, numerator, denominator, tuple(eans), main)
+
+
+def _factor(segment: Element, name: str) -> int:
+    value = required(segment, name)
+    if value.isascii() and value.isdigit() and int(value) > 0:
+        return int(value)
+    reason = f"{name} {value!r} is not a positive whole number"
+    raise Refusal(segment.tag, name, reason, segment.sourceline)
+
+
+def _sales_area(segment: Element) -> SalesArea:
+    return SalesArea(
+        required(segment, "VKORG"),
+        required(segment, "VTWEG"),
+        text(segment, "LVORM") == DELETION_FLAG,
+        text(segment, "VMSTA"),
+        day(segment, "VMSTD"),
+    )
+
+
+def _plant(segment: Element) -> PlantData:
+    return PlantData(
+        required(segment, "WERKS"),
+        text(segment, "LVORM") == DELETION_FLAG,
+        text(segment, "MMSTA"),
+    )
+
+
+# -- writing ---------------------------------------------------------------
+
+
+def matmas05_idoc(material: Material, control: ControlRecord) -> Idoc:
+    """The material as a MATMAS05 IDoc under ``control`` (its DOCNUM is the material's).
+
+    Carries the fields ``read_materials`` reads, so reading the written file
+    gives the material back (with its position in that file).
+    """
+    if control.idoc_type != IDOC_TYPE:
+        raise ConfigError(f"a Material is a {IDOC_TYPE}, not a {control.idoc_type}")
+    control = replace(control, docnum=material.docnum)
+    with building(control):
+        children = [
+            *(
+                build_segment(
+                    "E1MAKTM", [("MSGFN", CHANGE), ("SPRAS_ISO", d.language), ("MAKTX", d.text)]
+                )
+                for d in material.descriptions
+            ),
+            *(_plant_segment(plant) for plant in material.plants),
+            *(_unit_segment(unit) for unit in material.units),
+            *(_sales_area_segment(area) for area in material.sales_areas),
+        ]
+        maram = build_segment(
+            "E1MARAM",
+            [
+                ("MSGFN", CHANGE),
+                ("MATNR", material.number),
+                ("LVORM", DELETION_FLAG if material.deleted else ""),
+                ("MTART", material.material_type),
+                ("MATKL", material.material_group),
+                ("MEINS", material.base_unit),
+            ],
+            children,
+            required=("MATNR",),
+        )
+        return Idoc(control, (maram,))
+
+
+def write_materials(materials: Iterable[Material], out: BinaryIO, control: ControlRecord) -> int:
+    """Stream ``materials`` into ``out`` as one MATMAS05 package; returns the IDoc count."""
+    return write_idocs((matmas05_idoc(material, control) for material in materials), out)
+
+
+def _unit_segment(unit: MaterialUnit) -> Segment:
+    eans = [
+        build_segment(
+            "E1MEANM",
+            [
+                ("MSGFN", CHANGE),
+                ("MEINH", unit.unit),
+                ("LFNUM", f"{n:05d}"),
+                ("EAN11", ean),
+                ("HPEAN", "X" if ean == unit.main_ean else ""),
+            ],
+        )
+        for n, ean in enumerate(unit.eans, 1)
+    ]
+    return build_segment(
+        "E1MARMM",
+        [
+            ("MSGFN", CHANGE),
+            ("MEINH", unit.unit),
+            ("UMREZ", str(unit.numerator)),
+            ("UMREN", str(unit.denominator)),
+            ("EAN11", unit.main_ean),
+        ],
+        eans,
+    )
+
+
+def _sales_area_segment(area: SalesArea) -> Segment:
+    return build_segment(
+        "E1MVKEM",
+        [
+            ("MSGFN", CHANGE),
+            ("VKORG", area.sales_org),
+            ("VTWEG", area.distribution_channel),
+            ("LVORM", DELETION_FLAG if area.deleted else ""),
+            ("VMSTA", area.status),
+            ("VMSTD", area.status_from),
+        ],
+    )
+
+
+def _plant_segment(plant: PlantData) -> Segment:
+    return build_segment(
+        "E1MARCM",
+        [
+            ("MSGFN", CHANGE),
+            ("WERKS", plant.plant),
+            ("LVORM", DELETION_FLAG if plant.deleted else ""),
+            ("MMSTA", plant.status),
+        ],
+    )
