@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from syncplatform.console.metrics import metrics_view
 from syncplatform.core.health import healthz, readyz
 
 # API callers get problem JSON for unrouted URLs and crashes, not HTML pages.
@@ -14,6 +15,7 @@ admin.site.site_title = "syncplatform"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include("syncplatform.orders.api.urls")),
     path("api/v1/", include("syncplatform.erpdocs.api.urls")),
     path("api/v1/", include("syncplatform.availability.api.urls")),
