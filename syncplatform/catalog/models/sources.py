@@ -21,9 +21,11 @@ class CatalogSource(TimeStampedModel):
     stores each, queues its load and moves it to ``archive_folder`` (or
     ``error_folder`` when it cannot be stored), like a warehouse's files.
 
-    ``is_full_extract``: each file is the whole catalog, so a material that an
-    earlier full file carried and this one does not is unpublished (flagged
-    deleted); off for delta feeds, where absence means "unchanged".
+    A material is deleted only when a file says so (E1MARAM LVORM; E1MVKEM
+    LVORM delists it from that sales area). A material missing from a file,
+    even a full one, is left as it was: SAP's full distributions are often
+    filtered (by material type, by plant), and knowing what a file left out
+    would cost a write for every unchanged row.
     """
 
     partner = models.ForeignKey(
@@ -37,10 +39,6 @@ class CatalogSource(TimeStampedModel):
     is_active = models.BooleanField(default=True)
     accepts_push = models.BooleanField(
         default=True, help_text="Pushed IDocs of this type from this ERP load into this source."
-    )
-    is_full_extract = models.BooleanField(
-        default=False,
-        help_text="Each file is the whole catalog: materials missing from it are unpublished.",
     )
     chunk_size = models.PositiveIntegerField(
         default=20000,
