@@ -81,4 +81,11 @@ def confirmation_from(summary) -> SalesOrderConfirmation:
         net_amount=Decimal(summary.NetAmount),
         currency=summary.CurrencyCode,
         delivery_number=summary.DeliveryID or "",
+        total_net_amount=_amount_or_none(getattr(summary, "TotalNetAmount", None)),
+        total_tax_amount=_amount_or_none(getattr(summary, "TotalTaxAmount", None)),
     )
+
+
+def _amount_or_none(value) -> Decimal | None:
+    # zeep already gives xsd:decimal as Decimal; str() keeps any other type exact too.
+    return None if value is None else Decimal(str(value))

@@ -90,3 +90,9 @@ class SalesOrderConfirmation:
     """The outbound delivery the ERP created with the order (SAP's immediate delivery):
     the number a shipment confirmation (DELVRY07 SHPCON, E1EDL20-VBELN) names. Empty
     when the ERP gives none."""
+    total_net_amount: Decimal | None = None
+    """The order's net value as the ERP priced it (SAP's TotalNetAmount): items less
+    discounts plus shipping, without tax, in ``currency``. None when the ERP gives none
+    (an ERP or a document older than the field)."""
+    total_tax_amount: Decimal | None = None
+    """The order's tax as the ERP computed it (SAP's TotalTaxAmount); None likewise."""

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from connectors.erp.models import Address, SalesOrder, SalesOrderItem
+from connectors.erp.models import Address, SalesOrder, SalesOrderConfirmation, SalesOrderItem
 from connectors.errors import ConfigError
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.audit.registry import Lane, RetryDefaults, transaction_kind
@@ -19,7 +19,14 @@ from syncplatform.mappings.services import resolve_order_mappings
 from syncplatform.partners.models import ChannelConfig, Partner
 from syncplatform.partners.services import erp_client_for
 
-from .models import CHANNEL_ORDER_INTAKE, ERP_ORDER_POST, ChannelOrderReceipt, Order, OrderLine
+from .models import (
+    CHANNEL_ORDER_INTAKE,
+    ERP_ORDER_POST,
+    ChannelOrderReceipt,
+    ErpOrderValue,
+    Order,
+    OrderLine,
+)
 from .models import order_id_of_reference as order_id_of_reference  # for other apps
 from .receipts import (
     IncompleteOrder,
@@ -178,7 +185,9 @@ def post_order_to_erp(tx: SyncTransaction) -> Outcome:
     reference; from the second attempt on (the first may have reached the ERP
     before a timeout or a killed worker) the ERP is asked for that reference
     before posting, and a duplicate-reference refusal adopts the existing
-    document.
+    document. On every path the order keeps the value the ERP confirmed
+    (net, tax, currency): the refusal names only the document, so the ERP is
+    then asked for it by reference to learn its value and delivery.
     """
     from connectors.erp.faults import DuplicateReferenceError  # workers only: keeps zeep out of web
 
@@ -191,20 +200,20 @@ def post_order_to_erp(tx: SyncTransaction) -> Outcome:
     if tx.attempts > 1:
         found = client.find_sales_order(order.erp_reference)
         if found:
-            return _posted(
-                order,
-                found.document_number,
-                "found in the ERP after an earlier attempt",
-                found.delivery_number,
-            )
+            return _posted(order, found, "found in the ERP after an earlier attempt")
     sales_order = build_sales_order(order)
     try:
         confirmation = client.create_sales_order(sales_order)
     except DuplicateReferenceError as exc:
-        return _posted(order, exc.existing_document_number, "the ERP already held this reference")
-    return _posted(
-        order, confirmation.document_number, "created in the ERP", confirmation.delivery_number
-    )
+        found = client.find_sales_order(order.erp_reference)
+        if found is None or found.document_number != exc.existing_document_number:
+            # The lookup does not return the document the refusal named: keep the
+            # refusal's number and leave the value unknown rather than guess it.
+            return _posted_as(
+                order, exc.existing_document_number, "", None, "the ERP already held this reference"
+            )
+        return _posted(order, found, "the ERP already held this reference")
+    return _posted(order, confirmation, "created in the ERP")
 
 
 def _erp_of(channel: Partner) -> Partner:
@@ -218,11 +227,40 @@ def _erp_of(channel: Partner) -> Partner:
         ) from None
 
 
-def _posted(order: Order, document_number: str, how: str, delivery_number: str = "") -> Outcome:
+def _posted(order: Order, confirmation: SalesOrderConfirmation, how: str) -> Outcome:
+    return _posted_as(
+        order,
+        confirmation.document_number,
+        confirmation.delivery_number,
+        erp_order_value(confirmation),
+        how,
+    )
+
+
+def _posted_as(
+    order: Order,
+    document_number: str,
+    delivery_number: str,
+    value: ErpOrderValue | None,
+    how: str,
+) -> Outcome:
     delivery = f", delivery {delivery_number}" if delivery_number else ""
+    worth = f", value {value.net} + tax {value.tax} {value.currency}" if value else ""
     return Outcome(
-        message=f"sales order {document_number}{delivery} {how} (reference {order.erp_reference})",
-        apply=lambda: order.mark_posted(document_number, delivery_number),
+        message=(
+            f"sales order {document_number}{delivery}{worth} {how}"
+            f" (reference {order.erp_reference})"
+        ),
+        apply=lambda: order.mark_posted(document_number, delivery_number, value),
+    )
+
+
+def erp_order_value(confirmation: SalesOrderConfirmation) -> ErpOrderValue | None:
+    """The order value in an ERP confirmation, or None when the ERP gave none."""
+    if confirmation.total_net_amount is None or confirmation.total_tax_amount is None:
+        return None
+    return ErpOrderValue(
+        confirmation.total_net_amount, confirmation.total_tax_amount, confirmation.currency
     )
 
 

@@ -38,7 +38,10 @@ every call (about 10 microseconds, so no cache and no staleness):
 ``fault_rate`` is the share of valid creates refused with an INJECTED fault
 (HTTP 500, nothing stored); ``outage`` answers every SOAP call and the WSDL with
 503; ``timeout_after_commit_ms`` is slept after a create is committed and
-before it is confirmed (the "ERP got it, the caller timed out" case). The IDoc
+before it is confirmed (the "ERP got it, the caller timed out" case).
+``price_differences`` (per material) makes the ERP price an item away from
+the NetPrice it was sent, so the confirmed TotalNetAmount differs from the
+channel's (reconciliation's ``erp_amount_differs``). The IDoc
 URLs take the same four (see ``idoc_endpoints``).
 """
 
@@ -230,10 +233,20 @@ class SandboxErp:
         self.idocs.update_settings(**changes.idoc)
         if changes.stock:
             self.idocs.seed_stock(changes.stock)
+        if changes.price_differences:
+            self.store.update_price_differences(changes.price_differences)
         return json_reply(self._config())
 
     def _config(self) -> dict:
-        return {**asdict(self.store.fault_injection()), **self.idocs.settings().as_public_json()}
+        price_differences = {
+            material: format(amount, "f")
+            for material, amount in sorted(self.store.price_differences().items())
+        }
+        return {
+            **asdict(self.store.fault_injection()),
+            **self.idocs.settings().as_public_json(),
+            "price_differences": price_differences,
+        }
 
     def documents(self, environ: dict) -> Reply:
         parameters = query(environ)

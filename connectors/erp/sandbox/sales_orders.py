@@ -9,6 +9,12 @@ answers name it in ``DeliveryID``.
 
 :func:`order_details` reads a stored order back (items, ship-to, shipping) for
 the delivery checks and the billing of :mod:`connectors.erp.sandbox.idoc_posting`.
+
+Both answers carry the order's value as SAP confirms it: ``TotalNetAmount``
+(items less discounts plus shipping, no tax) and ``TotalTaxAmount``, in
+``CurrencyCode``; a configured per-material price difference
+(``POST /_sandbox/config {"price_differences": ...}``) moves the net value away
+from what the channel sent, as a differing price condition in the ERP would.
 """
 
 import decimal
@@ -173,6 +179,33 @@ def _net_amount(items: list[ReceivedItem]) -> Decimal:
         return total.quantize(AMOUNT_PLACES, rounding=decimal.ROUND_HALF_UP).normalize()
 
 
+def _order_value(
+    items: list[ReceivedItem], shipping_amount: Decimal, price_differences: dict[str, Decimal]
+) -> tuple[Decimal, Decimal]:
+    """(TotalNetAmount, TotalTaxAmount) as SAP's pricing would confirm them.
+
+    Net is every item at the ERP's price (the NetPrice sent plus the material's
+    configured price difference, normally none) less its discount, plus the
+    shipping (a freight condition counts into SAP's net value); tax is the
+    items' TaxAmount. Without price differences, net + tax is the channel's
+    grand total for the same order.
+    """
+    with decimal.localcontext(prec=80):
+        net = shipping_amount + sum(
+            (
+                i.quantity * (i.net_price + price_differences.get(i.material, Decimal(0)))
+                - i.discount_amount
+                for i in items
+            ),
+            Decimal(0),
+        )
+        tax = sum((i.tax_amount for i in items), Decimal(0))
+        return tuple(
+            amount.quantize(AMOUNT_PLACES, rounding=decimal.ROUND_HALF_UP).normalize()
+            for amount in (net, tax)
+        )
+
+
 def _summary(parent: etree._Element, document: StoredSalesOrder) -> None:
     sales_order = etree.SubElement(parent, f"{{{NAMESPACE}}}SalesOrder")
     for name, value in (
@@ -183,9 +216,15 @@ def _summary(parent: etree._Element, document: StoredSalesOrder) -> None:
         ("NetAmount", format(document.net_amount, "f")),
         ("CurrencyCode", document.currency),
         ("DeliveryID", document.delivery_number),
+        ("TotalNetAmount", _amount_text(document.total_net_amount)),
+        ("TotalTaxAmount", _amount_text(document.total_tax_amount)),
     ):
         if value:
             etree.SubElement(sales_order, f"{{{NAMESPACE}}}{name}").text = value
+
+
+def _amount_text(amount: Decimal | None) -> str | None:
+    return None if amount is None else format(amount, "f")
 
 
 def create_sales_order(
@@ -198,6 +237,9 @@ def create_sales_order(
     _check_business_rules(items)
     if faults.fault_rate and random.random() < faults.fault_rate:
         raise SoapFault(FaultCode.INJECTED, "injected fault: nothing was stored, try again")
+    total_net_amount, total_tax_amount = _order_value(
+        items, Decimal(_text(sales_order, "n0:ShippingAmount")), store.price_differences()
+    )
     try:
         document = store.insert_sales_order(
             external_reference=_text(sales_order, "n0:ExternalReference"),
@@ -206,6 +248,8 @@ def create_sales_order(
             item_count=len(items),
             net_amount=_net_amount(items),
             request_xml=etree.tostring(payload),
+            total_net_amount=total_net_amount,
+            total_tax_amount=total_tax_amount,
         )
     except DuplicateExternalReference as duplicate:
         existing = duplicate.existing

@@ -17,6 +17,12 @@ invoices to the platform         ``invoice_push_url`` (http(s), "" for none),
 stock                            ``stock``: ``[{"material", "plant", "quantity", "unit"}]``
                                  sets these quantities (a string or integer, >= 0; unit
                                  defaults to ``EA``); other stock stays as it is
+pricing                          ``price_differences``: ``{"MATERIAL": "0.01", ...}``: the
+                                 ERP prices one unit of the material that much above (or,
+                                 negative, below) the NetPrice it is sent, so its confirmed
+                                 TotalNetAmount differs from the channel's; "0" clears one;
+                                 other materials stay as they are (a decimal string with at
+                                 most 6 fraction digits)
 ================================ ==========================================================
 """
 
@@ -48,6 +54,7 @@ class ConfigChanges:
     faults: dict = field(default_factory=dict)
     idoc: dict = field(default_factory=dict)
     stock: list[StockLevel] = field(default_factory=list)
+    price_differences: dict[str, Decimal] = field(default_factory=dict)
 
 
 def config_changes(document) -> ConfigChanges:
@@ -58,6 +65,8 @@ def config_changes(document) -> ConfigChanges:
     for name, value in document.items():
         if name == "stock":
             changes.stock = stock_levels(value)
+        elif name == "price_differences":
+            changes.price_differences = price_differences(value)
         elif not is_valid(name, value):
             raise ValueError(f"invalid value for {name}: {value!r}")
         elif name in FAULT_SETTINGS:
@@ -125,3 +134,28 @@ def _stock_level(row, number: int) -> StockLevel:
     if not amount.is_finite() or amount < 0:
         raise ValueError(f"{where}: quantity must be zero or more, got {quantity!r}")
     return StockLevel(material, plant, amount, unit)
+
+
+def price_differences(value) -> dict[str, Decimal]:
+    """``{"material": "decimal string"}`` checked; ValueError names the bad entry."""
+    if not isinstance(value, dict) or len(value) > MAX_STOCK_ROWS:
+        raise ValueError(
+            f"price_differences must be an object of at most {MAX_STOCK_ROWS} materials"
+        )
+    differences = {}
+    for material, amount in value.items():
+        where = f"price_differences[{material!r}]"
+        if not 1 <= len(material) <= 40 or not material.isprintable():
+            raise ValueError(f"{where}: the material must be 1 to 40 characters")
+        try:
+            if not isinstance(amount, str):
+                raise InvalidOperation
+            difference = Decimal(amount)
+        except InvalidOperation:
+            raise ValueError(f"{where}: expected a decimal string, got {amount!r}") from None
+        if not difference.is_finite() or difference.as_tuple().exponent < -6:
+            raise ValueError(f"{where}: at most 6 fraction digits, got {amount!r}")
+        if abs(difference) >= 10**9:
+            raise ValueError(f"{where}: must be less than 1000000000 either way")
+        differences[material] = difference
+    return differences

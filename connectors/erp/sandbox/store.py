@@ -36,7 +36,13 @@ CREATE TABLE IF NOT EXISTS sales_order (
     currency TEXT NOT NULL,
     item_count INTEGER NOT NULL,
     net_amount TEXT NOT NULL,
-    request_xml BLOB NOT NULL
+    request_xml BLOB NOT NULL,
+    total_net_amount TEXT,
+    total_tax_amount TEXT
+);
+CREATE TABLE IF NOT EXISTS price_difference (
+    material TEXT PRIMARY KEY,
+    amount TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS fault_injection (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -133,8 +139,10 @@ INSERT OR IGNORE INTO idoc_settings (id) VALUES (1);
 
 SALES_ORDER_COLUMNS = (
     "sales_order.id, external_reference, created_at, sold_to, currency, item_count, net_amount,"
-    " delivery.id"
+    " delivery.id, total_net_amount, total_tax_amount"
 )
+# Columns added after the first release: a store file made before gets them on open.
+ADDED_COLUMNS = {"sales_order": ("total_net_amount TEXT", "total_tax_amount TEXT")}
 SALES_ORDER_FROM = "sales_order LEFT JOIN delivery ON delivery.sales_order_id = sales_order.id"
 
 
@@ -151,13 +159,28 @@ class StoredSalesOrder:
     net_amount: Decimal
     delivery_number: str = ""
     """The outbound delivery created with the order ("" for orders stored before deliveries)."""
+    total_net_amount: Decimal | None = None
+    """SAP's TotalNetAmount: items at the ERP's prices less discounts, plus shipping; no tax.
+    None for orders stored before the sandbox priced them."""
+    total_tax_amount: Decimal | None = None
+    """SAP's TotalTaxAmount: the items' tax. None like ``total_net_amount``."""
 
     def as_json(self) -> dict:
         return {
             **asdict(self),
             "created_at": self.created_at.isoformat(),
             "net_amount": format(self.net_amount, "f"),
+            "total_net_amount": _text_or_none(self.total_net_amount),
+            "total_tax_amount": _text_or_none(self.total_tax_amount),
         }
+
+
+def _text_or_none(amount: Decimal | None) -> str | None:
+    return None if amount is None else format(amount, "f")
+
+
+def _decimal_or_none(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
 
 
 @dataclass(frozen=True)
@@ -198,7 +221,8 @@ def delivery_id_for(delivery_number: str) -> int | None:
 
 
 def _stored_sales_order(row: tuple) -> StoredSalesOrder:
-    row_id, reference, created_at, sold_to, currency, item_count, net_amount, delivery_id = row
+    row_id, reference, created_at, sold_to, currency, item_count, net_amount, delivery_id = row[:8]
+    total_net_amount, total_tax_amount = row[8:]
     return StoredSalesOrder(
         document_number=document_number_for(row_id),
         external_reference=reference,
@@ -208,7 +232,17 @@ def _stored_sales_order(row: tuple) -> StoredSalesOrder:
         item_count=item_count,
         net_amount=Decimal(net_amount),
         delivery_number="" if delivery_id is None else delivery_number_for(delivery_id),
+        total_net_amount=_decimal_or_none(total_net_amount),
+        total_tax_amount=_decimal_or_none(total_tax_amount),
     )
+
+
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    for table, columns in ADDED_COLUMNS.items():
+        present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        for column in columns:
+            if column.split()[0] not in present:
+                connection.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
 class SandboxStore:
@@ -220,6 +254,7 @@ class SandboxStore:
         with sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS) as connection:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(SCHEMA)
+            _add_missing_columns(connection)
         connection.close()
 
     def connection(self) -> sqlite3.Connection:
@@ -259,6 +294,8 @@ class SandboxStore:
         item_count: int,
         net_amount: Decimal,
         request_xml: bytes,
+        total_net_amount: Decimal | None = None,
+        total_tax_amount: Decimal | None = None,
     ) -> StoredSalesOrder:
         """Store a new document and its delivery; raise DuplicateExternalReference if the
         reference is taken."""
@@ -267,7 +304,8 @@ class SandboxStore:
             with self.transaction() as connection:
                 row_id = connection.execute(
                     "INSERT INTO sales_order (external_reference, created_at, sold_to, currency,"
-                    " item_count, net_amount, request_xml) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    " item_count, net_amount, request_xml, total_net_amount, total_tax_amount)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         external_reference,
                         created_at,
@@ -276,6 +314,8 @@ class SandboxStore:
                         item_count,
                         format(net_amount, "f"),
                         request_xml,
+                        _text_or_none(total_net_amount),
+                        _text_or_none(total_tax_amount),
                     ),
                 ).lastrowid
                 delivery_id = connection.execute(
@@ -296,6 +336,8 @@ class SandboxStore:
                 item_count,
                 format(net_amount, "f"),
                 delivery_id,
+                _text_or_none(total_net_amount),
+                _text_or_none(total_tax_amount),
             )
         )
 
@@ -350,3 +392,23 @@ class SandboxStore:
                 [changes[name] for name in columns],
             )
         return self.fault_injection()
+
+    def price_differences(self) -> dict[str, Decimal]:
+        """Per material, what the ERP's price of one unit differs from the price it is sent."""
+        rows = self._connection().execute("SELECT material, amount FROM price_difference")
+        return {material: Decimal(amount) for material, amount in rows}
+
+    def update_price_differences(self, differences: dict[str, Decimal]) -> None:
+        """Set each material's difference; a difference of zero removes the material's."""
+        with self.transaction() as connection:
+            for material, amount in differences.items():
+                if amount:
+                    connection.execute(
+                        "INSERT INTO price_difference (material, amount) VALUES (?, ?)"
+                        " ON CONFLICT (material) DO UPDATE SET amount = excluded.amount",
+                        (material, format(amount, "f")),
+                    )
+                else:
+                    connection.execute(
+                        "DELETE FROM price_difference WHERE material = ?", (material,)
+                    )
