@@ -30,6 +30,7 @@ __all__ = [
     "open_quantities",
     "order_for_posting",
     "order_id_of_reference",
+    "order_ids_for_channel_references",
     "order_ids_for_erp_references",
     "order_labels",
     "order_line_ids_at",
@@ -178,3 +179,28 @@ def reconciliation_sources() -> ReconciliationSources:
     return ReconciliationSources(
         Order._meta.db_table, OrderLine._meta.db_table, OrderStatus.CANCELLED, ERP_ORDER_POST
     )
+
+
+def order_ids_for_channel_references(channel_id: int, references: Iterable[str]) -> dict[str, int]:
+    """``reference: order id`` for those of a channel's order references that name an order.
+
+    A reference as a payment provider writes it matches the channel order
+    number as it is, or without one leading ``#``: Shopify's payout export
+    names an order ``#1001`` where the channel sent order number ``1001``.
+    References that name no order are left out. One query, whatever the count.
+    """
+    references = set(references)
+    candidates = references | {ref[1:] for ref in references if ref.startswith("#")}
+    numbers = dict(
+        Order.objects.filter(channel_id=channel_id, channel_order_number__in=candidates)
+        .values_list("channel_order_number", "pk")
+        .iterator()
+    )
+    found = {}
+    for reference in references:
+        order_id = numbers.get(reference)
+        if order_id is None and reference.startswith("#"):
+            order_id = numbers.get(reference[1:])
+        if order_id is not None:
+            found[reference] = order_id
+    return found
