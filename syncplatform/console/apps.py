@@ -7,6 +7,7 @@ class ConsoleConfig(AppConfig):
     verbose_name = "Operations console"
 
     def ready(self):
-        from . import receivers
+        # alerts declares the digest's transaction kind and schedule next to their code.
+        from . import alerts, receivers  # noqa: F401
 
         receivers.connect()
