@@ -39,8 +39,10 @@ from connectors.idoc.package import Source
 from connectors.idoc.records import (
     CATALOG_MAX_BYTES,
     Element,
+    Fields,
     Refusal,
     day,
+    fields_of,
     iter_records,
     required,
     text,
@@ -102,7 +104,8 @@ def _prices(idoc: Element, position: int, docnum: str) -> list[Price | RefusedRo
         raise Refusal("E1KOMG", "", "the IDoc has no E1KOMG segment", idoc.sourceline)
     records: list[Price | RefusedRow] = []
     for key in keys:
-        material = text(key, "MATNR") or text(key, "VAKEY")
+        key_fields = fields_of(key)
+        material = text(key_fields, "MATNR") or text(key_fields, "VAKEY")
         periods = list(key.iterchildren("E1KONH"))
         if not periods:
             refusal = Refusal("E1KONH", "", "the condition has no E1KONH segment", key.sourceline)
@@ -110,44 +113,48 @@ def _prices(idoc: Element, position: int, docnum: str) -> list[Price | RefusedRo
         for period in periods:
             for item in period.iterchildren("E1KONP"):
                 try:
-                    records.append(_price(key, period, item, position, docnum))
+                    records.append(_price(key, key_fields, period, item, position, docnum))
                 except Refusal as refusal:
                     records.append(_refused(refusal, position, docnum, material))
     return records
 
 
-def _price(key: Element, period: Element, item: Element, position: int, docnum: str) -> Price:
-    sales_org = required(key, "VKORG")
-    channel = required(key, "VTWEG")
-    material = required(key, "MATNR")
+def _price(
+    key: Element, key_fields: Fields, period: Element, item: Element, position: int, docnum: str
+) -> Price:
+    sales_org = required(key_fields, "VKORG", key)
+    channel = required(key_fields, "VTWEG", key)
+    material = required(key_fields, "MATNR", key)
+    period_fields = fields_of(period)
+    fields = fields_of(item)
     return Price(
         position,
         docnum,
-        text(item, "KSCHL") or required(key, "KSCHL"),
+        text(fields, "KSCHL") or required(key_fields, "KSCHL", key),
         sales_org,
         channel,
         material,
-        _amount(item),
-        required(item, "KONWA"),
-        _per(item),
-        text(item, "KMEIN"),
-        day(period, "DATAB", is_required=True),
-        day(period, "DATBI", is_required=True),
-        text(item, "LOEVM_KO") == DELETION_FLAG,
-        text(period, "KNUMH"),
+        _amount(fields, item),
+        required(fields, "KONWA", item),
+        _per(fields, item),
+        text(fields, "KMEIN"),
+        day(period_fields, "DATAB", period, is_required=True),
+        day(period_fields, "DATBI", period, is_required=True),
+        text(fields, "LOEVM_KO") == DELETION_FLAG,
+        text(period_fields, "KNUMH"),
     )
 
 
-def _amount(item: Element) -> Decimal:
-    value = required(item, "KBETR")
+def _amount(fields: Fields, item: Element) -> Decimal:
+    value = required(fields, "KBETR", item)
     try:
         return parse_decimal(value)
     except ValueError as error:
         raise Refusal("E1KONP", "KBETR", f"KBETR {error}", item.sourceline) from None
 
 
-def _per(item: Element) -> int:
-    value = text(item, "KPEIN")
+def _per(fields: Fields, item: Element) -> int:
+    value = text(fields, "KPEIN")
     if not value:
         return 1  # SAP leaves the pricing unit out when it is one
     if value.isascii() and value.isdigit() and int(value) > 0:

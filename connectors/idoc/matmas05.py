@@ -47,8 +47,10 @@ from connectors.idoc.package import Source
 from connectors.idoc.records import (
     CATALOG_MAX_BYTES,
     Element,
+    Fields,
     Refusal,
     day,
+    fields_of,
     gtin,
     iter_records,
     required,
@@ -163,19 +165,20 @@ def _material(idoc: Element, position: int, docnum: str) -> Iterable[Material | 
     maram = idoc.find("E1MARAM")
     if maram is None:
         raise Refusal("E1MARAM", "", "the IDoc has no E1MARAM segment", idoc.sourceline)
-    number = text(maram, "MATNR")
+    fields = fields_of(maram)
+    number = text(fields, "MATNR")
     try:
         if not number:
             raise Refusal("E1MARAM", "MATNR", "MATNR is empty", maram.sourceline)
-        gtin(maram, "EAN11")
+        gtin(fields, "EAN11", maram)
         material = Material(
             position,
             docnum,
             number,
-            text(maram, "LVORM") == DELETION_FLAG,
-            text(maram, "MTART"),
-            text(maram, "MATKL"),
-            required(maram, "MEINS"),
+            text(fields, "LVORM") == DELETION_FLAG,
+            text(fields, "MTART"),
+            text(fields, "MATKL"),
+            required(fields, "MEINS", maram),
             tuple(map(_description, maram.iterchildren("E1MAKTM"))),
             tuple(map(_unit, maram.iterchildren("E1MARMM"))),
             tuple(map(_sales_area, maram.iterchildren("E1MVKEM"))),
@@ -188,31 +191,34 @@ def _material(idoc: Element, position: int, docnum: str) -> Iterable[Material | 
 
 
 def _description(segment: Element) -> MaterialDescription:
-    language = text(segment, "SPRAS_ISO") or text(segment, "SPRAS")
+    fields = fields_of(segment)
+    language = text(fields, "SPRAS_ISO") or text(fields, "SPRAS")
     if not language:
         raise Refusal("E1MAKTM", "SPRAS", "SPRAS is empty", segment.sourceline)
-    return MaterialDescription(language, text(segment, "MAKTX"))
+    return MaterialDescription(language, text(fields, "MAKTX"))
 
 
 def _unit(segment: Element) -> MaterialUnit:
-    unit = required(segment, "MEINH")
-    numerator = _factor(segment, "UMREZ")
-    denominator = _factor(segment, "UMREN")
-    main = gtin(segment, "EAN11")
+    fields = fields_of(segment)
+    unit = required(fields, "MEINH", segment)
+    numerator = _factor(fields, "UMREZ", segment)
+    denominator = _factor(fields, "UMREN", segment)
+    main = gtin(fields, "EAN11", segment)
     eans = []
-    for ean in segment.iterchildren("E1MEANM"):
-        value = gtin(ean, "EAN11")
-        if value:
-            eans.append(value)
-            if not main and text(ean, "HPEAN") == "X":
-                main = value
+    for ean_segment in segment.iterchildren("E1MEANM"):
+        ean_fields = fields_of(ean_segment)
+        ean = gtin(ean_fields, "EAN11", ean_segment)
+        if ean:
+            eans.append(ean)
+            if not main and text(ean_fields, "HPEAN") == "X":
+                main = ean
     if main and not eans:
         eans.append(main)
     return MaterialUnit(unit, numerator, denominator, tuple(eans), main)
 
 
-def _factor(segment: Element, name: str) -> int:
-    value = required(segment, name)
+def _factor(fields: Fields, name: str, segment: Element) -> int:
+    value = required(fields, name, segment)
     if value.isascii() and value.isdigit() and int(value) > 0:
         return int(value)
     reason = f"{name} {value!r} is not a positive whole number"
@@ -220,20 +226,22 @@ def _factor(segment: Element, name: str) -> int:
 
 
 def _sales_area(segment: Element) -> SalesArea:
+    fields = fields_of(segment)
     return SalesArea(
-        required(segment, "VKORG"),
-        required(segment, "VTWEG"),
-        text(segment, "LVORM") == DELETION_FLAG,
-        text(segment, "VMSTA"),
-        day(segment, "VMSTD"),
+        required(fields, "VKORG", segment),
+        required(fields, "VTWEG", segment),
+        text(fields, "LVORM") == DELETION_FLAG,
+        text(fields, "VMSTA"),
+        day(fields, "VMSTD", segment),
     )
 
 
 def _plant(segment: Element) -> PlantData:
+    fields = fields_of(segment)
     return PlantData(
-        required(segment, "WERKS"),
-        text(segment, "LVORM") == DELETION_FLAG,
-        text(segment, "MMSTA"),
+        required(fields, "WERKS", segment),
+        text(fields, "LVORM") == DELETION_FLAG,
+        text(fields, "MMSTA"),
     )
 
 
