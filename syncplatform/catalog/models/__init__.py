@@ -3,6 +3,7 @@
 from .listings import Listing
 from .loads import CatalogLoad, RefusedRow
 from .products import Barcode, Price, Product, ProductUnit
+from .publication import ListingPublication, PublicationRun, ShopLocation  # noqa: F401
 from .sources import CatalogSource
 
 __all__ = [
