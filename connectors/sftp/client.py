@@ -280,9 +280,13 @@ class SftpClient:
     def _write_temporary(self, temporary: str, name: str, data: bytes) -> None:
         """Write ``data`` to the temporary with an exclusive create.
 
-        Exclusive, so two uploads of one name can never interleave their bytes;
-        a temporary nobody touched for ``stale_upload_seconds`` is a crashed
-        upload's and is replaced.
+        Exclusive, so two uploads of one name can never interleave their bytes.
+        A leftover temporary is replaced when nobody touched it for
+        ``stale_upload_seconds`` (a crashed upload's), or at once when it holds
+        a beginning of these very bytes: an earlier attempt at this same upload
+        that a broken connection cut off. Waiting for that one to go stale would
+        hold a retried 940 back for minutes, and replacing it is harmless even
+        if that attempt were still writing, since both write the same bytes.
         """
         try:
             handle = self._connection.open(temporary, "wx")
@@ -291,7 +295,9 @@ class SftpClient:
             if leftover is None:
                 raise
             idle = time.time() - (leftover.st_mtime or 0)
-            if idle < self.endpoint.stale_upload_seconds:
+            if idle < self.endpoint.stale_upload_seconds and not self._holds_beginning_of(
+                temporary, leftover.st_size, data
+            ):
                 raise TransientError(
                     f"another upload of {name} is in progress "
                     f"({posixpath.basename(temporary)} written {idle:.0f} s ago)",
@@ -312,6 +318,16 @@ class SftpClient:
             raise TransientError(
                 f"upload of {name} wrote {written} of {len(data)} bytes", code="short_write"
             )
+
+    def _holds_beginning_of(self, path: str, size: int | None, data: bytes) -> bool:
+        """True when the remote file's bytes are a prefix of ``data`` (an empty file is)."""
+        if size is None or size > len(data):
+            return False
+        if size == 0:
+            return True
+        with self._connection.open(path, "r") as handle:
+            handle.prefetch(size)
+            return handle.read(size) == data[:size]
 
     def _forget_temporary(self, temporary: str) -> None:
         """Best effort: if the connection is gone, the stale-temporary rule cleans up."""

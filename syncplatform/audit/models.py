@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from . import registry
@@ -82,6 +82,39 @@ class SyncTransactionQuerySet(models.QuerySet):
         return self.filter(
             kind__in=registry.kinds_about(subject._meta.label), subject_id=subject.pk
         )
+
+    def bring_forward(self, reason: str) -> int:
+        """Make the ``retrying`` rows among these due now, each with a note saying why.
+
+        For work that only waited for a partner to be reachable again: its backoff
+        (minutes, by then) would otherwise hold it back long after the partner is
+        back. Attempts are not touched; the sweeper publishes the rows. Returns
+        how many were brought forward.
+        """
+        now = timezone.now()
+        with transaction.atomic():
+            rows = list(
+                self.select_for_update(skip_locked=True)
+                .filter(state=TransactionState.RETRYING, next_attempt_at__gt=now)
+                .values_list("pk", "attempts")
+            )
+            if not rows:
+                return 0
+            SyncTransaction.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+                next_attempt_at=now, updated_at=now
+            )
+            TransactionEvent.objects.bulk_create(
+                TransactionEvent(
+                    transaction_id=pk,
+                    kind=EventKind.NOTE,
+                    from_state=TransactionState.RETRYING,
+                    to_state=TransactionState.RETRYING,
+                    attempt=attempts,
+                    message=f"next attempt brought forward: {reason}",
+                )
+                for pk, attempts in rows
+            )
+        return len(rows)
 
 
 class SyncTransaction(models.Model):

@@ -52,6 +52,8 @@ def test_short_chaos_run_loses_nothing_doubles_nothing_and_answers_no_stored_ord
 
     assert figures["accepted"] == figures["orders"] == 300, figures["answers_by_status"]
     assert figures["lost"] == 0, figures["lost_sample"]
+    # Through the warehouse too: every stored order went out in a 940 and its 945 came back.
+    assert figures["shipped"] == figures["stored"] == 300, figures["transactions"]
     assert short_chaos_run["duplicated"] == 0, {
         name: figures[name]
         for name in (

@@ -8,13 +8,15 @@ other attempt's.
 """
 
 import socket
+from datetime import timedelta
 
 import pytest
 from django.db import OperationalError
+from django.utils import timezone
 
 from connectors.errors import TransientError
 from connectors.sftp import SftpClient
-from syncplatform.audit.choices import TransactionState
+from syncplatform.audit.choices import EventKind, TransactionState
 from syncplatform.audit.runner import run_transaction
 from syncplatform.audit.services import replay_transaction, sweep_due_transactions
 from syncplatform.audit.tasks import run_scheduled_job_task
@@ -22,6 +24,7 @@ from syncplatform.core.errors import NeedsPerson
 from syncplatform.fulfillment.choices import Direction, InterchangeState, ShippingOrderStatus
 from syncplatform.fulfillment.models import Interchange, ShippingOrder
 from syncplatform.fulfillment.services import (
+    poll_warehouse,
     send_and_upload_shipping_orders,
     send_shipping_orders,
     upload_interchange,
@@ -149,6 +152,56 @@ def test_given_a_warehouse_refusing_connections_when_the_job_runs_then_the_uploa
     assert sftp_folders.names("outbound") == [interchange.file_name]
     assert statuses() == [ShippingOrderStatus.SENT]
     assert send_shipping_orders(sftp_config.partner_id) is None  # sent once, never again
+
+
+def test_given_an_upload_waiting_out_an_outage_when_the_warehouse_answers_a_poll_then_it_is_due(
+    sftp_config, sftp_folders, posted_order, published, django_capture_on_commit_callbacks
+):
+    posted_order("WEB-OUTAGE")
+    address = sftp_config.sftp_host, sftp_config.sftp_port
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        sftp_config.sftp_host, sftp_config.sftp_port = closed.getsockname()
+    sftp_config.save()
+    interchange = send_and_upload_shipping_orders(sftp_config.partner_id)
+    tx = interchange.transaction
+    tx.refresh_from_db()
+    backoff_until = tx.next_attempt_at
+    assert tx.state == TransactionState.RETRYING and backoff_until > timezone.now()
+
+    sftp_config.sftp_host, sftp_config.sftp_port = address
+    sftp_config.save()  # the server is back; the next poll of its inbound folder works
+    poll_warehouse(sftp_config.partner_id)
+
+    tx.refresh_from_db()
+    assert tx.state == TransactionState.RETRYING and tx.attempts == 1  # no attempt spent
+    assert tx.next_attempt_at < backoff_until
+    note = tx.events.last()
+    assert (note.kind, note.message) == (
+        EventKind.NOTE,
+        f"next attempt brought forward: the SFTP server of {sftp_config.partner.code} "
+        "answered again",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_due_transactions() == 1
+    assert published == [("syncplatform.audit.tasks.run_transaction_task", [tx.pk])]
+    assert run_transaction(tx.pk, upload_interchange).state == TransactionState.SUCCEEDED
+    assert sftp_folders.names("outbound") == [interchange.file_name]
+
+
+def test_given_an_upload_failed_for_its_content_when_the_warehouse_answers_then_it_keeps_waiting(
+    sftp_config, posted_order
+):
+    posted_order("WEB-NAME-TAKEN")
+    interchange = send_shipping_orders(sftp_config.partner_id)
+    tx = interchange.transaction
+    tx.start_attempt(lease_seconds=60)
+    tx.schedule_retry("name_collision", "every collision name was taken", delay=timedelta(hours=1))
+
+    poll_warehouse(sftp_config.partner_id)
+
+    tx.refresh_from_db()
+    assert tx.next_attempt_at > timezone.now() + timedelta(minutes=59)
+    assert tx.events.last().kind == EventKind.RETRY_SCHEDULED
 
 
 class WorkerLost(BaseException):

@@ -7,8 +7,13 @@ from django.db.models import F
 
 from connectors.edi.writer import EdiIdentity, Envelope
 from connectors.sftp import SftpEndpoint, SftpFolders
+from syncplatform.audit.models import SyncTransaction
 
+from ..choices import EDI_940_OUT, EDI_997_OUT
 from ..models import ControlNumberSequence, WarehouseConfig
+
+# What a retrying upload failed with when all it needs is the server answering again.
+UNREACHABLE_CODES = ("connection", "timeout", "upload_in_progress")
 
 
 def sftp_endpoint_for(config: WarehouseConfig) -> SftpEndpoint:
@@ -27,6 +32,21 @@ def sftp_endpoint_for(config: WarehouseConfig) -> SftpEndpoint:
         ),
         settle_seconds=config.settle_seconds,
     )
+
+
+def warehouse_reachable(config: WarehouseConfig) -> int:
+    """Bring forward the warehouse's uploads that were only waiting for its SFTP server.
+
+    Called when a session with the server has just worked. Their backoff grows
+    to minutes during an outage; without this, a 940 cut off by a short
+    outage would wait out its whole delay after the server came back.
+    Returns how many were brought forward.
+    """
+    return SyncTransaction.objects.filter(
+        partner_id=config.partner_id,
+        kind__in=(EDI_940_OUT, EDI_997_OUT),
+        last_error_code__in=UNREACHABLE_CODES,
+    ).bring_forward(f"the SFTP server of {config.partner.code} answered again")
 
 
 def next_control_number(partner) -> int:

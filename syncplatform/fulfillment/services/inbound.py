@@ -38,7 +38,7 @@ from syncplatform.partners.choices import PartnerKind
 
 from ..choices import EDI_FILE_IN, EDI_POLL, Direction, InterchangeState
 from ..models import Interchange, WarehouseConfig
-from .connections import sftp_endpoint_for
+from .connections import sftp_endpoint_for, warehouse_reachable
 from .outbound import FILE_RETRIES, queue_997
 
 logger = logging.getLogger(__name__)
@@ -93,7 +93,9 @@ def poll_warehouse(warehouse_id: int) -> int:
 def _poll(config: WarehouseConfig, report_file_error=None) -> int:
     taken = 0
     with SftpClient(sftp_endpoint_for(config)) as client:
-        for remote in client.list_ready(RemoteFolder.INBOUND, config.inbound_pattern):
+        ready = client.list_ready(RemoteFolder.INBOUND, config.inbound_pattern)
+        warehouse_reachable(config)
+        for remote in ready:
             try:
                 data = client.fetch(RemoteFolder.INBOUND, remote.name)
             except PermanentError as error:

@@ -18,7 +18,12 @@ from syncplatform.orders.reads import posted_orders_routed_to
 from ..choices import EDI_940_OUT, AckState, ShippingOrderStatus
 from ..models import Interchange, ShippingOrder, WarehouseConfig
 from .arrays import any_of, array_literal
-from .connections import envelope_for, next_control_number, sftp_endpoint_for
+from .connections import (
+    envelope_for,
+    next_control_number,
+    sftp_endpoint_for,
+    warehouse_reachable,
+)
 from .documents import OrderRow, shipping_order_documents
 from .files import store_outbound
 
@@ -66,9 +71,12 @@ class ShippingOrderBatch:
 
     def send(self, interchange: Interchange) -> str:
         if self.client is not None:
-            return _put(self.client, interchange)
-        with SftpClient(sftp_endpoint_for(self.config)) as client:
-            return _put(client, interchange)
+            message = _put(self.client, interchange)
+        else:
+            with SftpClient(sftp_endpoint_for(self.config)) as client:
+                message = _put(client, interchange)
+        warehouse_reachable(self.config)
+        return message
 
     def mark_sent(self, interchange: Interchange) -> None:
         interchange.mark_sent(self.config.ack_due_minutes)

@@ -119,6 +119,20 @@ def test_given_a_temporary_left_by_a_crashed_upload_when_put_again_then_it_is_re
     assert outbound_files(sshd) == {"940_0004.edi": b"the whole file"}
 
 
+@pytest.mark.parametrize("leftover_bytes", [b"", b"the who", b"the whole file"])
+def test_given_a_fresh_temporary_cut_off_from_the_same_bytes_when_put_then_replaced_at_once(
+    sshd, endpoint, leftover_bytes
+):
+    # An earlier attempt of this upload lost its connection mid-write seconds ago.
+    (sshd.folder(OUTBOUND) / ".940_0006.edi.part").write_bytes(leftover_bytes)
+
+    with SftpClient(replace(endpoint, stale_upload_seconds=600)) as client:
+        receipt = client.put(OUTBOUND, "940_0006.edi", b"the whole file")
+
+    assert receipt.was_already_present is False
+    assert outbound_files(sshd) == {"940_0006.edi": b"the whole file"}
+
+
 def test_given_another_upload_writing_the_temporary_when_put_then_transient_and_left_alone(
     sshd, endpoint
 ):
