@@ -1,12 +1,17 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Q, Subquery
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from syncplatform.audit.admin import SubjectTransactionsMixin, transaction_link
 from syncplatform.audit.models import SyncTransaction
 
 from .choices import OrderStatus
+from .corrections import SHIP_TO_FIELDS, NotCorrectable, correct_failed_order, failed_posting_of
 from .models import CHANNEL_ORDER_INTAKE, ERP_ORDER_POST, ChannelOrderReceipt, Order, OrderLine
 
 # An order whose posting failed is still ``received`` in its row; channels see it
@@ -83,7 +88,8 @@ class OrderAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = [f.name for f in Order._meta.fields]
         fields[fields.index("status")] = "shown_status"
-        return [*fields, "transaction_link", "transactions"]
+        correction = ["correction"] if obj and self._may_correct(request, obj) else []
+        return [*correction, *fields, "transaction_link", "transactions"]
 
     def has_add_permission(self, request):
         return False
@@ -109,6 +115,73 @@ class OrderAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
             )
         )
 
+    # --- edit and replay (orders/corrections.py) -------------------------------------------
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/correct/",
+                self.admin_site.admin_view(self.correct_view),
+                name="orders_order_correct",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _may_correct(self, request, order) -> bool:
+        return request.user.has_perm("audit.operate_synctransaction") and (
+            failed_posting_of(order) is not None
+        )
+
+    @admin.display(description="correct and replay")
+    def correction(self, order):
+        url = reverse("admin:orders_order_correct", args=[order.pk])
+        return format_html(
+            '<a class="button" href="{}">Correct address or SKUs and replay</a>'
+            '<div class="help">Its ERP posting failed. The originals stay in its history.</div>',
+            url,
+        )
+
+    def correct_view(self, request, pk):
+        """The correction form (GET) and correcting then replaying (POST)."""
+        order = get_object_or_404(Order, pk=pk)
+        if not request.user.has_perm("audit.operate_synctransaction"):
+            raise PermissionDenied
+        posting = failed_posting_of(order)
+        if posting is None:
+            self.message_user(
+                request, "Only an order whose ERP posting failed can be corrected.", messages.ERROR
+            )
+            return redirect("admin:orders_order_change", order.pk)
+        lines = list(order.lines.all())
+        form = OrderCorrectionForm(request.POST or None, order=order, lines=lines)
+        if request.method == "POST" and form.is_valid():
+            try:
+                correction = correct_failed_order(
+                    order.pk,
+                    actor=request.user,
+                    ship_to=form.ship_to(),
+                    skus=form.skus(),
+                    reason=form.cleaned_data["reason"],
+                )
+            except NotCorrectable as refused:
+                form.add_error(None, str(refused))
+            else:
+                self.message_user(
+                    request,
+                    f"Corrected ({correction.describe()}); the ERP posting "
+                    f"#{correction.posting_id} is replayed.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:orders_order_change", order.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": order,
+            "posting": posting,
+            "form": form,
+            "title": f"Correct order {order.channel_order_number} and replay",
+        }
+        return TemplateResponse(request, "admin/orders/order/correct.html", context)
+
     @admin.display(description="status", ordering="status")
     def shown_status(self, order):
         if order.status == OrderStatus.RECEIVED and order.posting_state in POSTING_GAVE_UP:
@@ -118,6 +191,48 @@ class OrderAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
     @admin.display(description="ERP posting")
     def transaction_link(self, order):
         return transaction_link(order.posting_id, order.posting_state)
+
+
+class OrderCorrectionForm(forms.Form):
+    """A failed order's ship-to fields and each line's SKU, filled with what it holds now."""
+
+    def __init__(self, *args, order, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in SHIP_TO_FIELDS:
+            model_field = Order._meta.get_field(name)
+            self.fields[name] = forms.CharField(
+                label=model_field.verbose_name.replace("ship to ", "ship-to "),
+                max_length=model_field.max_length,
+                required=not model_field.blank,
+                initial=getattr(order, name),
+                strip=True,
+            )
+        for line in lines:
+            self.fields[f"line_{line.line_number}_sku"] = forms.CharField(
+                label=f"line {line.line_number} SKU",
+                max_length=OrderLine._meta.get_field("sku").max_length,
+                initial=line.sku,
+                help_text=f"{line.quantity} x {line.unit_price}",
+            )
+        self.fields["reason"] = forms.CharField(
+            required=False, max_length=200, help_text="Optional: why, for the history."
+        )
+
+    def clean_ship_to_country(self):
+        country = self.cleaned_data["ship_to_country"].upper()
+        if len(country) != 2 or not country.isalpha() or not country.isascii():
+            raise forms.ValidationError("a two-letter ISO 3166 country code, e.g. US")
+        return country
+
+    def ship_to(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in SHIP_TO_FIELDS}
+
+    def skus(self) -> dict[int, str]:
+        return {
+            int(name.split("_")[1]): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("line_")
+        }
 
 
 # The admin page shows this much of a body; a webhook body is far smaller in practice.
