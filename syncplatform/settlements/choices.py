@@ -14,12 +14,10 @@ class SettlementKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
-    """How an import ended. Files are imported in one database transaction, so
-    there is no half-imported state to show."""
+    """How an import ended: all or nothing (see ``services.import_settlements``)."""
 
-    IMPORTED = "imported", "Imported (every row)"
-    PARTIAL = "partial", "Imported, some rows refused"
-    REFUSED = "refused", "Every row refused"
+    IMPORTED = "imported", "Imported"
+    REFUSED = "refused", "Refused (nothing imported)"
 
 
 class DecimalSeparator(models.TextChoices):

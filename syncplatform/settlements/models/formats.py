@@ -1,5 +1,8 @@
 """How one channel's payment provider lays out its payout CSV."""
 
+import re
+
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from syncplatform.core.models import TimeStampedModel
@@ -51,3 +54,13 @@ class SettlementFormat(TimeStampedModel):
 
     def __str__(self):
         return f"{self.channel} ({self.name})"
+
+    def clean(self):
+        if not self.currency_column and not self.default_currency:
+            raise ValidationError(
+                {"default_currency": "Name a currency column or give a default currency."}
+            )
+        if self.default_currency and not re.fullmatch(r"[A-Z]{3}", self.default_currency):
+            raise ValidationError({"default_currency": "Three capital letters (ISO 4217)."})
+        if "%" not in self.date_format:
+            raise ValidationError({"date_format": "strftime codes, e.g. %Y-%m-%d or %d.%m.%Y."})

@@ -11,16 +11,21 @@ from ..choices import ImportStatus, SettlementKind
 # Amounts as the orders hold them (two decimals); a provider figure with more is refused.
 MONEY = {"max_digits": 16, "decimal_places": 2}
 CHANNEL = {"kind": PartnerKind.CHANNEL}
+MAX_REFUSED_KEPT = 1000  # a file of a million bad rows must not become a million-entry list
 
 
 class SettlementImport(TimeStampedModel):
-    """One payout file from a payment provider, imported for one channel.
+    """One payout file from a payment provider, imported for one channel, or refused.
 
-    Unique per ``(channel, sha256)``: the same bytes again are a no-op reported
-    as a duplicate of this row, not a second import. ``refused`` keeps every
-    refused row as ``[line number, reason]`` (the physical line in the file,
-    header = line 1), as ``import_mappings`` reports them. Counts are rows read
-    (``row_count``) = ``accepted_count`` + ``refused_count``.
+    A file is imported whole or not at all. An imported file is unique per
+    ``(channel, sha256)``: the same bytes again are a no-op reported as a
+    duplicate of it. A refused one is kept with its reasons (who tried what)
+    but holds no lines and blocks nothing: the same file can be tried again
+    after the channel's format is fixed. ``refused`` lists the refused rows as
+    ``[line number, reason]`` (the physical line in the file, header = line 1)
+    as ``import_mappings`` reports them, the first ``MAX_REFUSED_KEPT`` of
+    ``refused_count``. ``row_count`` = data rows read; ``accepted_count`` =
+    lines stored (all rows of an imported file, none of a refused one).
     """
 
     channel = models.ForeignKey(
@@ -52,7 +57,11 @@ class SettlementImport(TimeStampedModel):
         verbose_name = "settlement import"
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["channel", "sha256"], name="uniq_settlement_file")
+            models.UniqueConstraint(
+                fields=["channel", "sha256"],
+                condition=models.Q(status=ImportStatus.IMPORTED),
+                name="uniq_settlement_file",
+            )
         ]
 
     def __str__(self):
