@@ -10,6 +10,7 @@ counting files is the depth. Either way a broker that does not answer gives
 import logging
 import os
 
+from amqp.exceptions import NotFound
 from django.conf import settings
 from kombu import Connection
 
@@ -41,15 +42,31 @@ def _filesystem_depths(lanes: list[str]) -> dict[str, int | None]:
     return depths
 
 
+def _amqp_depth(connection: Connection, lane: str) -> int:
+    # One channel per queue: a missing queue (404) closes the channel that asked.
+    with connection.channel() as channel:
+        try:
+            return channel.queue_declare(queue=lane, passive=True).message_count
+        except NotFound:
+            return 0  # never declared: no worker started and nothing was sent to it
+
+
 def _amqp_depths(lanes: list[str], timeout: float) -> dict[str, int | None]:
     depths: dict[str, int | None] = dict.fromkeys(lanes)
     try:
         with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout) as connection:
             connection.ensure_connection(max_retries=1, timeout=timeout)
             for lane in lanes:
-                # One channel per queue: a missing queue (404) closes its channel.
-                with connection.channel() as channel:
-                    depths[lane] = channel.queue_declare(queue=lane, passive=True).message_count
+                depths[lane] = _amqp_depth(connection, lane)
     except Exception as exc:
         logger.warning("queue depth unknown: the broker did not answer: %s", exc)
     return depths
+
+
+def _amqp_depth(connection: Connection, lane: str) -> int:
+    # One channel per queue: a missing queue (404) closes the channel that asked.
+    with connection.channel() as channel:
+        try:
+            return channel.queue_declare(queue=lane, passive=True).message_count
+        except NotFound:
+            return 0  # never declared: no worker started and nothing was sent to it

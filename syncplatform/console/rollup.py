@@ -67,15 +67,29 @@ def roll_up_recent_hours(now: datetime | None = None) -> int:
     return hours
 
 
-def roll_up_hour(hour: datetime, now: datetime) -> None:
-    """Upsert one hour's ``KindHour`` rows (one per kind seen) and its ``ShipmentHour``."""
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    latencies: dict[str, list[int]] = defaultdict(list)
-    rows = (
+def transactions_received_in(hour: datetime):
+    """``(kind, state, created_at, finished_at)`` of the hour's transactions (created_at index)."""
+    return (
         SyncTransaction.objects.filter(created_at__gte=hour, created_at__lt=hour + HOUR)
         .order_by()  # the model's "-id" would steer the planner off the created_at index
         .values_list("kind", "state", "created_at", "finished_at")
     )
+
+
+def shipments_reported_in(hour: datetime):
+    """``(reported at, the order's posted_at)`` of the hour's shipments (created_at index)."""
+    return (
+        Shipment.objects.filter(created_at__gte=hour, created_at__lt=hour + HOUR)
+        .order_by()
+        .values_list("created_at", "shipping_order__order__posted_at")
+    )
+
+
+def roll_up_hour(hour: datetime, now: datetime) -> None:
+    """Upsert one hour's ``KindHour`` rows (one per kind seen) and its ``ShipmentHour``."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    latencies: dict[str, list[int]] = defaultdict(list)
+    rows = transactions_received_in(hour)
     for kind, state, created_at, finished_at in rows.iterator(chunk_size=5000):
         counts[kind]["received"] += 1
         if state == TransactionState.SUCCEEDED:
@@ -101,12 +115,7 @@ def roll_up_hour(hour: datetime, now: datetime) -> None:
         )
     delays = sorted(
         max(0, int((shipped - posted).total_seconds()))
-        for shipped, posted in Shipment.objects.filter(
-            created_at__gte=hour, created_at__lt=hour + HOUR
-        )
-        .order_by()
-        .values_list("created_at", "shipping_order__order__posted_at")
-        .iterator(chunk_size=5000)
+        for shipped, posted in shipments_reported_in(hour).iterator(chunk_size=5000)
         if posted is not None
     )
     with transaction.atomic():
