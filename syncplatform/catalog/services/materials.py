@@ -1,0 +1,260 @@
+"""Writing a chunk of MATMAS05 materials: only the rows whose content hash changed.
+
+PostgreSQL: the chunk is copied (``COPY ... FROM STDIN``, CSV built in memory)
+into TEMP staging tables, then one ``INSERT ... ON CONFLICT ... DO UPDATE ...
+WHERE content_hash differs`` writes the products that are new or changed,
+and their units and barcodes are replaced from staging, all set-based; the
+listings of exactly those products are derived afterwards (``listings``).
+Python only formats one CSV line per material and unit: the hash comes from
+the reader and is compared in SQL. SQLite (the embedded default) takes the
+same decisions through the ORM.
+
+The caller runs this inside the chunk's database transaction.
+"""
+
+import csv
+import io
+import json
+
+from django.db import connection
+from django.utils import timezone
+
+from ..models import Barcode, Product, ProductUnit
+from ..units import known_units
+from . import listings
+from .chunks import ChunkCounts, ReadChunk, refuse
+from .files import ChunkPlace
+
+_STAGING = """
+CREATE TEMP TABLE IF NOT EXISTS catalog_stage_product (
+    position integer, number varchar(40), material_type varchar(4), material_group varchar(9),
+    base_unit varchar(3), is_deleted boolean, descriptions jsonb, sales_areas jsonb,
+    plants jsonb, content_hash bytea
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS catalog_stage_unit (
+    position integer, number varchar(40), unit varchar(3), numerator integer,
+    denominator integer, main_ean varchar(18), eans varchar(18)[]
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS catalog_changed (
+    id bigint, number varchar(40), position integer, inserted boolean, is_deleted boolean
+) ON COMMIT DELETE ROWS;
+"""
+
+_UPSERT = """
+WITH staged AS (
+    SELECT DISTINCT ON (number) * FROM catalog_stage_product ORDER BY number, position DESC
+), written AS (
+    INSERT INTO catalog_product AS p (
+        number, material_type, material_group, base_unit, is_deleted, descriptions,
+        sales_areas, plants, content_hash, last_load_id, created_at, changed_at
+    )
+    SELECT number, material_type, material_group, base_unit, is_deleted, descriptions,
+           sales_areas, plants, content_hash, %(load)s, %(now)s, %(now)s
+    FROM staged
+    ON CONFLICT (number) DO UPDATE SET
+        material_type = EXCLUDED.material_type, material_group = EXCLUDED.material_group,
+        base_unit = EXCLUDED.base_unit, is_deleted = EXCLUDED.is_deleted,
+        descriptions = EXCLUDED.descriptions, sales_areas = EXCLUDED.sales_areas,
+        plants = EXCLUDED.plants, content_hash = EXCLUDED.content_hash,
+        last_load_id = EXCLUDED.last_load_id, changed_at = EXCLUDED.changed_at
+    WHERE p.content_hash <> EXCLUDED.content_hash
+    RETURNING p.id, p.number, (p.xmax = 0) AS inserted, p.is_deleted
+)
+INSERT INTO catalog_changed (id, number, position, inserted, is_deleted)
+SELECT w.id, w.number, s.position, w.inserted, w.is_deleted
+FROM written w JOIN staged s USING (number)
+"""
+
+_REPLACE_UNITS = """
+DELETE FROM catalog_barcode b USING catalog_productunit u, catalog_changed c
+WHERE b.unit_id = u.id AND u.product_id = c.id AND NOT c.inserted;
+DELETE FROM catalog_productunit u USING catalog_changed c
+WHERE u.product_id = c.id AND NOT c.inserted;
+WITH units AS (
+    INSERT INTO catalog_productunit (product_id, unit, numerator, denominator, main_ean)
+    SELECT DISTINCT ON (c.id, s.unit) c.id, s.unit, s.numerator, s.denominator, s.main_ean
+    FROM catalog_changed c
+    JOIN catalog_stage_unit s ON s.number = c.number AND s.position = c.position
+    ORDER BY c.id, s.unit
+    RETURNING id, product_id, unit, main_ean
+)
+INSERT INTO catalog_barcode (unit_id, ean, is_main)
+SELECT DISTINCT u.id, e.ean, e.ean = u.main_ean
+FROM units u
+JOIN catalog_changed c ON c.id = u.product_id
+JOIN catalog_stage_unit s ON s.number = c.number AND s.position = c.position AND s.unit = u.unit
+CROSS JOIN LATERAL unnest(s.eans || s.main_ean) AS e(ean)
+WHERE e.ean <> '';
+"""
+
+_COUNTS = """
+SELECT count(*) FILTER (WHERE inserted AND NOT is_deleted),
+       count(*) FILTER (WHERE NOT inserted AND NOT is_deleted),
+       count(*) FILTER (WHERE is_deleted)
+FROM catalog_changed
+"""
+
+
+def write_materials(load, chunk: ReadChunk, place: ChunkPlace) -> tuple[ChunkCounts, list]:
+    """Write a chunk's materials; returns its counts and every refused row (reader's and ours)."""
+    accepted, refused = _with_known_units(chunk, place)
+    counts = ChunkCounts(read=chunk.read, refused=len(refused))
+    distinct = len({m.number for m in accepted})
+    if accepted:
+        writer = _write_postgresql if connection.vendor == "postgresql" else _write_orm
+        added, changed, deleted, listings_changed = writer(load, accepted)
+        counts.added, counts.changed, counts.deleted = added, changed, deleted
+        counts.unchanged = distinct - added - changed - deleted
+        counts.listings_changed = listings_changed
+    return counts, refused
+
+
+def _with_known_units(chunk: ReadChunk, place: ChunkPlace):
+    units = known_units()
+    accepted, refused = [], list(chunk.refused)
+    for material in chunk.records:
+        problem = _unknown_unit(material, units)
+        if problem:
+            refused.append(refuse(material, *problem, place))
+        else:
+            accepted.append(material)
+    return accepted, refused
+
+
+def _unknown_unit(material, units) -> tuple[str, str, str] | None:
+    if material.base_unit not in units:
+        return "E1MARAM", "MEINS", _unknown(material.base_unit)
+    for unit in material.units:
+        if unit.unit not in units:
+            return "E1MARMM", "MEINH", _unknown(unit.unit)
+    return None
+
+
+def _unknown(unit: str) -> str:
+    return f"unit {unit!r} is not a known unit (an SAP unit code or a unit code mapping)"
+
+
+def _area(area) -> dict:
+    """A sales area as stored, under SAP's field names (E1MVKEM)."""
+    return {
+        "VKORG": area.sales_org,
+        "VTWEG": area.distribution_channel,
+        "LVORM": area.deleted,
+        "VMSTA": area.status,
+    }
+
+
+def _plant(plant) -> dict:
+    return {"WERKS": plant.plant, "LVORM": plant.deleted}
+
+
+# --- PostgreSQL ---------------------------------------------------------------
+def _write_postgresql(load, materials) -> tuple[int, int, int, int]:
+    products, units = io.StringIO(), io.StringIO()
+    product_rows, unit_rows = csv.writer(products), csv.writer(units)
+    dumps = json.dumps
+    for m in materials:
+        product_rows.writerow(
+            (
+                m.position,
+                m.number,
+                m.material_type,
+                m.material_group,
+                m.base_unit,
+                m.deleted,
+                dumps({d.language: d.text for d in m.descriptions}),
+                dumps([_area(a) for a in m.sales_areas]),
+                dumps([_plant(p) for p in m.plants]),
+                "\\x" + m.content_hash().hex(),
+            )
+        )
+        for u in m.units:
+            unit_rows.writerow(
+                (
+                    m.position,
+                    m.number,
+                    u.unit,
+                    u.numerator,
+                    u.denominator,
+                    u.main_ean,
+                    "{" + ",".join(u.eans) + "}",
+                )
+            )
+    with connection.cursor() as cursor:
+        cursor.execute(_STAGING)
+        products.seek(0)
+        units.seek(0)
+        cursor.copy_expert("COPY catalog_stage_product FROM STDIN WITH (FORMAT csv)", products)
+        cursor.copy_expert("COPY catalog_stage_unit FROM STDIN WITH (FORMAT csv)", units)
+        cursor.execute(_UPSERT, {"load": load.pk, "now": timezone.now()})
+        cursor.execute(_REPLACE_UNITS)
+        cursor.execute(_COUNTS)
+        added, changed, deleted = cursor.fetchone()
+        listings_changed = listings.derive_postgresql(cursor, "SELECT id FROM catalog_changed")
+    return added, changed, deleted, listings_changed
+
+
+# --- SQLite (embedded default): the same decisions through the ORM -------------
+def _write_orm(load, materials) -> tuple[int, int, int, int]:
+    latest = {m.number: m for m in materials}  # the last occurrence in the chunk wins
+    stored = {
+        p.number: p
+        for p in Product.objects.filter(number__in=list(latest)).only(
+            "id", "number", "content_hash"
+        )
+    }
+    added = changed = deleted = 0
+    touched: list[tuple[Product, object]] = []
+    for number, material in latest.items():
+        digest = material.content_hash()
+        product = stored.get(number)
+        if product is not None and bytes(product.content_hash) == digest:
+            continue
+        is_new = product is None
+        product = product or Product(number=number)
+        _fill(product, material, digest, load)
+        product.save()
+        if material.deleted:
+            deleted += 1
+        elif is_new:
+            added += 1
+        else:
+            changed += 1
+        touched.append((product, material))
+    for product, material in touched:
+        _replace_units(product, material)
+    listings_changed = listings.derive_orm([product.pk for product, _ in touched])
+    return added, changed, deleted, listings_changed
+
+
+def _fill(product: Product, material, digest: bytes, load) -> None:
+    product.material_type = material.material_type
+    product.material_group = material.material_group
+    product.base_unit = material.base_unit
+    product.is_deleted = material.deleted
+    product.descriptions = {d.language: d.text for d in material.descriptions}
+    product.sales_areas = [_area(a) for a in material.sales_areas]
+    product.plants = [_plant(p) for p in material.plants]
+    product.content_hash = digest
+    product.last_load = load
+
+
+def _replace_units(product: Product, material) -> None:
+    Barcode.objects.filter(unit__product=product).delete()
+    ProductUnit.objects.filter(product=product).delete()
+    seen: set[str] = set()
+    for u in material.units:
+        if u.unit in seen:
+            continue
+        seen.add(u.unit)
+        unit = ProductUnit.objects.create(
+            product=product,
+            unit=u.unit,
+            numerator=u.numerator,
+            denominator=u.denominator,
+            main_ean=u.main_ean,
+        )
+        eans = dict.fromkeys([*u.eans, u.main_ean])
+        Barcode.objects.bulk_create(
+            [Barcode(unit=unit, ean=ean, is_main=ean == u.main_ean) for ean in eans if ean]
+        )
