@@ -106,6 +106,10 @@ class QuantityDraft:
     quantity: int
 
 
+class _AboveBucket(Exception):
+    """A request cost more than the whole bucket: Shopify will never run it."""
+
+
 class ShopifyAdminClient:
     def __init__(
         self,
@@ -138,22 +142,51 @@ class ShopifyAdminClient:
     # ----- publishing
 
     def create_products(self, drafts: Sequence[VariantDraft]) -> list:
-        results = []
-        for batch in _chunks(drafts, self.mutations_per_request):
-            query, variables = documents.product_set_request(batch)
-            answer = self.call(query, variables, cost=10 * len(batch), is_idempotent=False)
-            for i, draft in enumerate(batch):
-                results.append(_product_set_result(draft, answer, f"p{i}"))
-        return results
+        return self._in_batches(
+            drafts, documents.product_set_request, _product_set_result, "p", is_idempotent=False
+        )
 
     def update_variants(self, drafts: Sequence[VariantDraft]) -> list:
-        results = []
-        for batch in _chunks(drafts, self.mutations_per_request):
-            query, variables = documents.bulk_update_request(batch)
-            answer = self.call(query, variables, cost=10 * len(batch), is_idempotent=True)
-            for i, draft in enumerate(batch):
-                results.append(_bulk_update_result(draft, answer, f"u{i}"))
+        return self._in_batches(
+            drafts, documents.bulk_update_request, _bulk_update_result, "u", is_idempotent=True
+        )
+
+    def set_product_status(self, drafts: Sequence[VariantDraft], status: str) -> list:
+        """``productSet`` with only the status (``ARCHIVED`` unpublishes, ``ACTIVE`` brings
+        back) of each draft's product; idempotent. Results as for :meth:`update_variants`."""
+        return self._in_batches(
+            drafts,
+            lambda batch: documents.product_status_request(batch, status),
+            _status_result,
+            "s",
+            is_idempotent=True,
+        )
+
+    def _in_batches(self, drafts, build, result_of, alias: str, *, is_idempotent: bool) -> list:
+        """Several mutations a request, as many as the bucket can ever pay for at once."""
+        results, start = [], 0
+        while start < len(drafts):
+            batch = drafts[start : start + self._batch_size()]
+            query, variables = build(batch)
+            try:
+                answer = self.call(
+                    query,
+                    variables,
+                    cost=documents.MUTATION_COST * len(batch),
+                    is_idempotent=is_idempotent,
+                )
+            except _AboveBucket:
+                continue  # the gauge knows the bucket now: the next batch is smaller
+            results.extend(result_of(d, answer, f"{alias}{i}") for i, d in enumerate(batch))
+            start += len(batch)
         return results
+
+    def _batch_size(self) -> int:
+        status = self.gauge.status
+        if status is None:
+            return self.mutations_per_request
+        affordable = int(status.maximum // documents.MUTATION_COST)
+        return max(1, min(self.mutations_per_request, affordable))
 
     def set_available(
         self,
@@ -241,6 +274,9 @@ class ShopifyAdminClient:
                 continue
             self.gauge.record(ThrottleStatus.from_extensions(answer.get("extensions")))
             if _is_throttled(answer):
+                status = self.gauge.status
+                if status is not None and cost > status.maximum:
+                    raise _AboveBucket  # never affordable: the caller sends less at once
                 failures += 1
                 if failures >= self.max_attempts:
                     raise TransientError(
@@ -376,6 +412,15 @@ def _product_set_result(draft: VariantDraft, answer: dict, alias: str):
 
 
 def _bulk_update_result(draft: VariantDraft, answer: dict, alias: str):
+    payload = (answer.get("data") or {}).get(alias)
+    if payload is None:
+        return _graphql_refusal(draft, _alias_error(answer, alias) or {"message": "no answer"})
+    if payload.get("userErrors"):
+        return _refusal(draft, payload["userErrors"][0])
+    return PublishedVariant(draft.key, draft.sku, draft.product_id, draft.variant_id, "")
+
+
+def _status_result(draft: VariantDraft, answer: dict, alias: str):
     payload = (answer.get("data") or {}).get(alias)
     if payload is None:
         return _graphql_refusal(draft, _alias_error(answer, alias) or {"message": "no answer"})

@@ -107,6 +107,17 @@ def bulk_update_request(drafts: Sequence[VariantDraft]) -> tuple[str, dict]:
     return f"mutation UpdateVariants({declarations}) {{ {fields} }}", variables
 
 
+def product_status_request(drafts: Sequence[VariantDraft], status: str) -> tuple[str, dict]:
+    """One ``productSet`` per draft's product that changes only its status."""
+    declarations = ", ".join(f"$s{i}: ProductSetInput!" for i in range(len(drafts)))
+    fields = " ".join(
+        f"s{i}: productSet(input: $s{i}, synchronous: true) {{ product {{ id }} {USER_ERRORS} }}"
+        for i in range(len(drafts))
+    )
+    variables = {f"s{i}": {"id": d.product_id, "status": status} for i, d in enumerate(drafts)}
+    return f"mutation SetStatus({declarations}) {{ {fields} }}", variables
+
+
 def set_quantities_variables(quantities, *, reason: str, reference_uri: str | None) -> dict:
     """``quantities``: (inventory item id, location id, quantity) triples.
 
