@@ -1,10 +1,10 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models.functions import Length
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -26,6 +26,12 @@ from .models import (
     WarehouseConfig,
 )
 from .services import X12_FILES, ensure_warehouse_schedules
+from .services.corrections import (
+    NotReplaceable,
+    check_upload_size,
+    failed_inbound_transaction,
+    replace_inbound_file,
+)
 
 # What an interchange's page reads and shows at most: larger files are downloaded.
 SHOWN_BYTES = 5 * 1024 * 1024
@@ -138,7 +144,10 @@ class InterchangeAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
         )
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Interchange._meta.fields if f.name != "content"] + [
+        replace = ["replace_file"] if obj and self._may_replace(request, obj) else []
+        return [
+            *replace,
+            *(f.name for f in Interchange._meta.fields if f.name != "content"),
             "download",
             "parsed_sets",
             "segments",
@@ -171,6 +180,11 @@ class InterchangeAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.segments_view),
                 name="fulfillment_interchange_segments",
             ),
+            path(
+                "<int:pk>/replace/",
+                self.admin_site.admin_view(self.replace_view),
+                name="fulfillment_interchange_replace",
+            ),
             *super().get_urls(),
         ]
 
@@ -180,6 +194,58 @@ class InterchangeAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
         if not self.has_view_permission(request, interchange):
             raise PermissionDenied
         return interchange
+
+    # --- edit and replay: a corrected upload (services/corrections.py) --------------------
+    def _may_replace(self, request, interchange) -> bool:
+        return self.has_replay_permission(request) and (
+            failed_inbound_transaction(interchange) is not None
+        )
+
+    @admin.display(description="corrected file")
+    def replace_file(self, interchange):
+        url = reverse("admin:fulfillment_interchange_replace", args=[interchange.pk])
+        return format_html(
+            '<a class="button" href="{}">Replace with a corrected file and replay</a>'
+            '<div class="help">It failed. The original stays in its history.</div>',
+            url,
+        )
+
+    def replace_view(self, request, pk):
+        """The upload form (GET) and replacing then replaying (POST)."""
+        interchange = get_object_or_404(Interchange.objects.select_related("transaction"), pk=pk)
+        if not self.has_replay_permission(request):
+            raise PermissionDenied
+        tx = failed_inbound_transaction(interchange)
+        if tx is None:
+            self.message_user(
+                request, "Only a received file that failed can be replaced.", messages.ERROR
+            )
+            return redirect("admin:fulfillment_interchange_change", interchange.pk)
+        form = CorrectedFileForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                check_upload_size(upload.size)
+                note = replace_inbound_file(
+                    interchange.pk,
+                    upload.read(),
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except NotReplaceable as refused:
+                form.add_error("file", str(refused))
+            else:
+                self.message_user(request, f"{note}; the file is replayed.", messages.SUCCESS)
+                return redirect("admin:fulfillment_interchange_change", interchange.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": interchange,
+            "transaction": tx,
+            "form": form,
+            "title": f"Replace {interchange.file_name} with a corrected file",
+        }
+        return TemplateResponse(request, "admin/fulfillment/interchange_replace.html", context)
 
     def download_view(self, request, pk):
         interchange = self._viewable(request, pk)
@@ -279,6 +345,15 @@ class InterchangeAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
             reason="replay of {label}",
             noun="file(s)",
         )
+
+
+class CorrectedFileForm(forms.Form):
+    file = forms.FileField(
+        help_text="The corrected X12 file, as the warehouse should have sent it."
+    )
+    reason = forms.CharField(
+        required=False, max_length=200, help_text="Optional: why, for the history."
+    )
 
 
 def _too_large(obj) -> str:
