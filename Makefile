@@ -15,6 +15,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: $(VENV)/.installed
 	deploy/embedded/run.sh
 
+## manage: a manage.py command on make run's database (SYNC_VAR_DIR), e.g.
+##   make manage ARGS="import_mappings sku skus.csv"
+.PHONY: manage
+manage: $(VENV)/.installed
+	$(PY) manage.py $(ARGS)
+
 ## test: the whole suite against real PostgreSQL, RabbitMQ and sshd on loopback
 test: $(VENV)/.installed
 	deploy/local/with-services.sh $(PY) -m pytest $(PYTEST_ARGS)
