@@ -1,1 +1,1 @@
-"""Available-to-sell: per channel SKU and location, the warehouse's stock less open orders and safety stock."""
+"""Available-to-sell: per channel SKU and location, stock less open orders and safety stock."""
