@@ -1,5 +1,8 @@
 """``python -m connectors.idoc validate FILE...``: the operators' IDoc-XML inspector.
 
+(``generate-matmas`` and ``generate-conda04`` write large catalog test files;
+see ``generate_main`` below and ``catalog_files``.)
+
 For each file prints either ``OK`` with a line per IDoc::
 
     package.xml: OK - 2 IDocs
@@ -26,6 +29,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from connectors.idoc.catalog_files import BadRow, generate_conda04, generate_matmas
 from connectors.idoc.errors import IdocError
 from connectors.idoc.package import DEFAULT_MAX_BYTES, iter_idocs
 from connectors.idoc.readers import read_idoc
@@ -34,6 +38,8 @@ from connectors.idoc.segments import Idoc
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in GENERATORS:
+        return generate_main(args)
     all_valid = True
     for name in args.files:
         lines, is_valid = validate_file(Path(name), args.control_only, args.max_bytes)
@@ -111,7 +117,82 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"refuse a package larger than N bytes (default {DEFAULT_MAX_BYTES})",
     )
+    for command, (idoc_type, _) in GENERATORS.items():
+        _add_generator(commands, command, idoc_type)
     return parser
+
+
+def _add_generator(commands, command: str, idoc_type: str) -> None:
+    what = "materials" if idoc_type == "MATMAS05" else "the prices (PR00) of materials"
+    generate = commands.add_parser(
+        command,
+        help=f"write a large {idoc_type} test file",
+        description=(
+            f"Write {what} 1..COUNT as one {idoc_type} package into OUT, streamed (a million "
+            "fit in bounded memory), deterministic by seed. With --base-seed, the file holds "
+            "base-seed's catalog with exactly round(COUNT x --changed-fraction) materials "
+            "changed, chosen by --seed (the same ones in both file types). --bad POSITION:KIND "
+            f"spoils a material ({', '.join(BadRow)}). Prints what was written and, with "
+            "--list-changes, a 'position,kind' line per changed material."
+        ),
+    )
+    generate.add_argument("out", metavar="OUT", help="file to write (replaced)")
+    generate.add_argument("--count", type=_positive, required=True, metavar="N")
+    generate.add_argument("--seed", type=int, default=1)
+    generate.add_argument("--base-seed", type=int, default=None, metavar="SEED")
+    generate.add_argument("--changed-fraction", type=float, default=0.0, metavar="F")
+    generate.add_argument(
+        "--bad", action="append", default=[], type=_bad_row, metavar="POSITION:KIND"
+    )
+    generate.add_argument("--list-changes", action="store_true")
+
+
+def generate_main(args: argparse.Namespace) -> int:
+    """Write the file a ``generate-*`` command asks for; 0, or 1 with a message on an error."""
+    idoc_type, generate = GENERATORS[args.command]
+    try:
+        with open(args.out, "wb") as out:
+            result = generate(
+                out,
+                args.count,
+                seed=args.seed,
+                base_seed=args.base_seed,
+                changed_fraction=args.changed_fraction,
+                bad_rows=dict(args.bad),
+            )
+    except (OSError, ValueError) as error:
+        print(f"{args.out}: ERROR - {error}", file=sys.stderr)
+        return 1
+    print(
+        f"{args.out}: {result.idocs} {idoc_type} IDocs for {result.materials} materials, "
+        f"{len(result.changes)} changed, {len(result.bad_rows)} spoiled"
+    )
+    if args.list_changes:
+        print("\n".join(f"{position},{kind}" for position, kind in result.changes.items()))
+    return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
+def _bad_row(text: str) -> tuple[int, BadRow]:
+    position, _, kind = text.partition(":")
+    try:
+        return _positive(position), BadRow(kind)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not POSITION:KIND with KIND one of {', '.join(BadRow)}"
+        ) from None
+
+
+GENERATORS = {
+    "generate-matmas": ("MATMAS05", generate_matmas),
+    "generate-conda04": ("COND_A04", generate_conda04),
+}
 
 
 if __name__ == "__main__":

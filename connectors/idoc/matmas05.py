@@ -41,6 +41,7 @@ from hashlib import blake2b
 from typing import BinaryIO
 
 from connectors.errors import ConfigError
+from connectors.idoc.chunks import FileChunk
 from connectors.idoc.control import ControlRecord
 from connectors.idoc.errors import RefusedRow
 from connectors.idoc.package import Source
@@ -151,14 +152,16 @@ class Material:
 
 
 def read_materials(
-    source: Source, *, max_bytes: int = CATALOG_MAX_BYTES
+    source: Source, *, max_bytes: int = CATALOG_MAX_BYTES, chunk: FileChunk | None = None
 ) -> Iterator[Material | RefusedRow]:
     """Each material of a MATMAS05 file, in order, streamed: a ``Material`` or a ``RefusedRow``.
 
     ``source`` is a binary file object, a path or bytes. Reading the same
-    bytes again gives the same results; nothing is kept between calls.
+    bytes again gives the same results; nothing is kept between calls. With
+    ``chunk`` (``chunks.plan_chunks(path)``) only that part of the file at
+    path ``source`` is read, with the positions and lines of the whole file.
     """
-    return iter_records(source, IDOC_TYPE, _material, max_bytes=max_bytes)
+    return iter_records(source, IDOC_TYPE, _material, max_bytes=max_bytes, chunk=chunk)
 
 
 def _material(idoc: Element, position: int, docnum: str) -> Iterable[Material | RefusedRow]:

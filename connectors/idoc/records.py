@@ -22,11 +22,12 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from datetime import date
 
 from lxml import etree
 
+from connectors.idoc.chunks import ChunkStream, FileChunk
 from connectors.idoc.control import DOCNUM_LENGTH
 from connectors.idoc.control import SEGMENT as CONTROL_SEGMENT
 from connectors.idoc.errors import IdocStructureError, RefusedRow
@@ -59,22 +60,34 @@ Convert = Callable[[Element, int, str], Iterable[object]]
 
 
 def iter_records(
-    source: Source, idoc_type: str, convert: Convert, *, max_bytes: int = CATALOG_MAX_BYTES
+    source: Source,
+    idoc_type: str,
+    convert: Convert,
+    *,
+    max_bytes: int = CATALOG_MAX_BYTES,
+    chunk: FileChunk | None = None,
 ) -> Iterator[object]:
     """The records ``convert(idoc_element, position, docnum)`` returns, IDoc by IDoc.
 
-    ``source`` is bytes, a path or a binary file object. Every IDoc must be
-    of ``idoc_type`` (or an extension of it, CIMTYP), else the whole file is
-    refused with ``IdocStructureError``.
+    ``source`` is bytes, a path or a binary file object; with ``chunk`` (from
+    ``chunks.plan_chunks``) a path, of which only that chunk is read. Every
+    IDoc must be of ``idoc_type`` (or an extension of it, CIMTYP), else the
+    whole file is refused with ``IdocStructureError``.
     """
     with ExitStack() as stack:
-        if isinstance(source, bytes | bytearray | memoryview):
+        skipped = 0
+        if chunk is not None:
+            if not isinstance(source, str | os.PathLike):
+                raise TypeError("a chunk is read from the file's path")
+            stream = stack.enter_context(closing(ChunkStream(source, chunk)))
+            skipped = chunk.first_position - 1
+        elif isinstance(source, bytes | bytearray | memoryview):
             stream = io.BytesIO(source)
         elif isinstance(source, str | os.PathLike):
             stream = stack.enter_context(open(source, "rb"))
         else:
             stream = source
-        reader = _RecordReader(_LimitedStream(stream, max_bytes), idoc_type, convert)
+        reader = _RecordReader(_LimitedStream(stream, max_bytes), idoc_type, convert, skipped)
         for records in reader.idocs():
             yield from records
 
@@ -82,12 +95,14 @@ def iter_records(
 class _RecordReader(_PackageReader):
     """The package reader with the per-IDoc step replaced by ``convert``."""
 
-    def __init__(self, stream: _LimitedStream, idoc_type: str, convert: Convert):
+    def __init__(self, stream: _LimitedStream, idoc_type: str, convert: Convert, skipped: int):
         super().__init__(stream)
         self.idoc_type = idoc_type
         self.convert = convert
+        self.skipped = skipped  # IDocs before the chunk being read
 
     def _idoc(self, element: Element, position: int) -> Iterable[object]:
+        position += self.skipped
         package = element.getparent()
         if self.package is None:
             self._check_package(package, element)
