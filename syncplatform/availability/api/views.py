@@ -4,7 +4,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from syncplatform.core.problems import Problem, problem_responses
+from syncplatform.core.problems import Problem, flatten_errors, problem_responses
 from syncplatform.partners.api.authentication import ApiKeyAuthentication
 
 from ..services import UnknownLocation, UnknownSku, availability_of
@@ -39,7 +39,15 @@ class AvailabilityView(APIView):
     )
     def get(self, request):
         query = AvailabilityQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        if not query.is_valid():
+            errors = flatten_errors(query.errors)
+            raise Problem(
+                400,
+                "invalid-query",
+                "Invalid query",
+                "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+                errors,
+            )
         sku, location = query.validated_data["sku"], query.validated_data.get("location")
         try:
             rows = availability_of(request.auth.partner, sku, location)
