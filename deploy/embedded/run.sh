@@ -20,9 +20,11 @@ eval "$($py -m connectors.sandbox_warehouse --prepare-only \
     --state "$SYNC_VAR_DIR/sandbox-warehouse" \
     --make-client-key "$SYNC_VAR_DIR/sandbox-warehouse/client_key")"
 credentials="$SYNC_VAR_DIR/demo-credentials.txt"
+# The key and passwords of the last start are kept while they work: a restart changes none.
 $py manage.py load_demo --erp-url "http://127.0.0.1:$SYNC_SANDBOX_ERP_PORT" \
     --sftp-port "$SYNC_SANDBOX_SFTP_PORT" --sftp-known-hosts "$SANDBOX_SFTP_KNOWN_HOSTS" \
-    --sftp-key-file "$SANDBOX_SFTP_KEY" >"$credentials"
+    --sftp-key-file "$SANDBOX_SFTP_KEY" --credentials-file "$credentials" >"$credentials.new"
+mv "$credentials.new" "$credentials"
 # shellcheck disable=SC1090
 . "$credentials"
 
@@ -78,4 +80,12 @@ cat <<BANNER
       -H "Content-Type: application/json" --data @fixtures/demo/order.json
 
 BANNER
-exec .venv/bin/honcho --no-colour -f deploy/embedded/Procfile -d . start
+# Ctrl-C: honcho sends every process SIGTERM, then SIGKILL after its KILL_WAIT (5 s, not an
+# option): too short for a worker's warm shutdown, which first finishes the task in hand (an
+# ERP call may take its 10 s timeout). SYNC_STOP_GRACE_SECONDS is that wait here.
+export SYNC_STOP_GRACE_SECONDS="${SYNC_STOP_GRACE_SECONDS:-20}"
+exec .venv/bin/python -c '
+import os, honcho.manager, honcho.command
+honcho.manager.KILL_WAIT = int(os.environ["SYNC_STOP_GRACE_SECONDS"])
+honcho.command.main()
+' --no-colour -f deploy/embedded/Procfile -d . start

@@ -13,18 +13,28 @@ from syncplatform.fulfillment.services import ensure_warehouse_schedules
 from syncplatform.mappings.choices import MappingKind
 from syncplatform.mappings.csvfiles import import_mappings
 from syncplatform.partners.choices import PartnerKind
-from syncplatform.partners.models import ChannelConfig, ErpEndpoint, Partner
-from syncplatform.partners.services import issue_api_key
+from syncplatform.partners.models import ApiClient, ChannelConfig, ErpEndpoint, Partner
+from syncplatform.partners.services import authenticate_api_key, issue_api_key
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
 DEMO_ERP_PUSH_USER = "demo-erp-push"
+DEMO_KEY_NAME = "demo"
+
+
+def read_credentials(path: str) -> dict[str, str]:
+    """``KEY=VALUE`` lines of an earlier run's output; {} when there is none."""
+    if not path or not Path(path).is_file():
+        return {}
+    lines = Path(path).read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line)
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo partners (demo-web, demo-erp, demo-3pl), their mappings, demo-erp's "
-        "IDoc config and an admin user; print a fresh API key, the admin password and the "
-        "password demo-erp pushes IDocs with. Safe to run again."
+        "IDoc config and an admin user; print the API key, the admin password and the "
+        "password demo-erp pushes IDocs with. Safe to run again: with --credentials-file "
+        "the credentials printed last time are kept while they still work."
     )
 
     def add_arguments(self, parser):
@@ -58,6 +68,12 @@ class Command(BaseCommand):
             help="password demo-erp pushes IDocs with (default: a new random one, printed)",
         )
         parser.add_argument(
+            "--credentials-file",
+            default="",
+            help="the output of an earlier run (KEY=VALUE lines): its API key, admin password "
+            "and push password are kept while they still work, so a restart changes nothing",
+        )
+        parser.add_argument(
             "--webhook-secret",
             default="demo-shopify-secret",
             help="demo-web's Shopify webhook secret",
@@ -74,8 +90,12 @@ class Command(BaseCommand):
         sftp_port,
         sftp_known_hosts,
         sftp_key_file,
+        credentials_file,
         **options,
     ):
+        earlier = read_credentials(credentials_file)
+        admin_password = admin_password or earlier.get("ADMIN_PASSWORD", "")
+        erp_push_password = erp_push_password or earlier.get("DEMO_ERP_PUSH_PASSWORD", "")
         channel = self._partner("demo-web", "Demo web shop", PartnerKind.CHANNEL)
         erp = self._partner("demo-erp", "Sandbox ERP", PartnerKind.ERP)
         warehouse = self._partner("demo-3pl", "Sandbox 3PL warehouse", PartnerKind.WAREHOUSE)
@@ -104,7 +124,7 @@ class Command(BaseCommand):
                 f"demo {kind} mappings: {report.added} added, "
                 f"{report.changed} changed, {report.unchanged} unchanged"
             )
-        _, api_key = issue_api_key(channel, "demo")
+        api_key = self._api_key(channel, earlier.get("DEMO_API_KEY", ""))
         password = admin_password or secrets.token_urlsafe(12)
         admin = get_user_model().objects.filter(username="admin").first()
         if admin is None:
@@ -116,6 +136,15 @@ class Command(BaseCommand):
             f"DEMO_API_KEY={api_key}\nADMIN_USER=admin\nADMIN_PASSWORD={password}\n"
             f"DEMO_ERP_PUSH_USER={DEMO_ERP_PUSH_USER}\nDEMO_ERP_PUSH_PASSWORD={push_password}\n"
         )
+
+    def _api_key(self, channel, earlier_key: str) -> str:
+        """The earlier demo key while it still works; else a new one, the old ones retired."""
+        client = authenticate_api_key(earlier_key) if earlier_key else None
+        if client is not None and client.partner_id == channel.pk:
+            return earlier_key
+        ApiClient.objects.filter(partner=channel, name=DEMO_KEY_NAME).update(is_active=False)
+        _, api_key = issue_api_key(channel, DEMO_KEY_NAME)
+        return api_key
 
     def _warehouse(self, partner, port, known_hosts, key_file):
         WarehouseConfig.objects.update_or_create(
