@@ -1,5 +1,7 @@
 """Reconciliation reports, their exceptions, and the tolerances they are judged by."""
 
+import os
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -15,11 +17,24 @@ MONEY = {"max_digits": 16, "decimal_places": 2}
 CHANNEL = {"kind": PartnerKind.CHANNEL}
 
 
+class ReportStorage(FileSystemStorage):
+    """Files under ``SYNC_REPORTS_DIR``, read on every use (Django builds a field's storage
+    once, at import; the setting may change after that, as tests and operators do)."""
+
+    @property
+    def base_location(self):
+        return str(conf.reports_dir())
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
 def report_storage() -> FileSystemStorage:
     """Report files live on disk under ``SYNC_REPORTS_DIR``, not in the database: a million
     orders make a CSV of ~250 MB, which a download then streams from the file instead of
     loading a column into memory, and the retention job deletes without a VACUUM."""
-    return FileSystemStorage(location=conf.reports_dir())
+    return ReportStorage()
 
 
 class Tolerance(models.Model):

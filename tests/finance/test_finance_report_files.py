@@ -4,7 +4,6 @@ import csv
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from openpyxl import load_workbook
 
 from syncplatform.finance.services import Scope, write_report
@@ -15,13 +14,6 @@ NOV = (date(2026, 11, 1), date(2026, 11, 30))
 AS_OF = date(2026, 12, 6)
 INV = ("100.00", "D1", None, None)
 PAID = ("100.00", "3.20", None)
-
-
-@pytest.fixture
-def reports_dir(settings, tmp_path):
-    settings.SYNC_REPORTS_DIR = str(tmp_path)
-    settings.SYNC_PUBLIC_URL = "https://sync.example.com"
-    return tmp_path
 
 
 def one_of_each(channel, erp) -> dict[str, object]:
@@ -45,15 +37,15 @@ def one_of_each(channel, erp) -> dict[str, object]:
     }
 
 
-def test_every_status_lands_in_both_files_with_the_same_rows(channel, erp, reports_dir):
+def test_every_status_lands_in_both_files_with_the_same_rows(channel, erp, tmp_path):
     # given
     orders = one_of_each(channel, erp)
     history(channel, erp, ordered_on=date(2026, 10, 31))  # outside the period
     scope = Scope((channel.pk,), *NOV, as_of=AS_OF)
     # when
-    result = write_report(scope, csv_path=reports_dir / "r.csv", xlsx_path=reports_dir / "r.xlsx")
+    result = write_report(scope, csv_path=tmp_path / "r.csv", xlsx_path=tmp_path / "r.xlsx")
     # then
-    with open(reports_dir / "r.csv", newline="", encoding="utf-8") as stream:
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8") as stream:
         rows = list(csv.DictReader(stream))
     assert len(rows) == result.rows == len(orders)
     by_id = {int(row["order_id"]): row for row in rows}
@@ -76,7 +68,7 @@ def test_every_status_lands_in_both_files_with_the_same_rows(channel, erp, repor
     assert by_id[orders["erp_amount_differs"].pk]["erp_difference"] == "0.500000"
     assert result.summary["ties_out"] is True
 
-    workbook = load_workbook(reports_dir / "r.xlsx")
+    workbook = load_workbook(tmp_path / "r.xlsx")
     assert workbook.sheetnames == ["Summary", "Exceptions", "All orders"]
     all_orders = workbook["All orders"]
     assert [c.value for c in all_orders[1]] == list(HEADER)

@@ -224,49 +224,55 @@ def facts_sql(scope: Scope) -> tuple[str, list]:
     sources = reconciliation_sources()
     # Only table names (from the models) are formatted in; every value is a parameter.
     sql = f"""
-WITH scope AS (
-  SELECT o.id, o.channel_id, o.channel_order_number, {order_date} AS order_date, o.status,
-         o.currency, o.grand_total, o.erp_document_number,
-         o.erp_net_value + o.erp_tax_value AS erp_value, o.erp_currency
-  FROM {t["orders"]} o WHERE {where}
-), line_totals AS (
+WITH line_totals AS (
   SELECT l.order_id, SUM(l.quantity) AS ordered, SUM(l.quantity_shipped) AS shipped
-  FROM {t["lines"]} l JOIN scope s ON s.id = l.order_id GROUP BY l.order_id
+  FROM {t["lines"]} l JOIN {t["orders"]} o ON o.id = l.order_id
+  WHERE {where} GROUP BY l.order_id
 ), invoice_totals AS (
   SELECT i.order_id, COUNT(*) AS n, COUNT(DISTINCT i.delivery_number) AS deliveries,
          SUM(COALESCE(i.total_due, COALESCE(i.net_total, 0) + COALESCE(i.tax_total, 0))) AS value,
          MIN(i.currency) AS low, MAX(i.currency) AS high, MIN(i.invoice_date) AS first_date
-  FROM {t["invoices"]} i JOIN scope s ON s.id = i.order_id GROUP BY i.order_id
+  FROM {t["invoices"]} i JOIN {t["orders"]} o ON o.id = i.order_id
+  WHERE {where} GROUP BY i.order_id
 ), settlement_totals AS (
   SELECT m.order_id, COUNT(*) AS n, SUM(m.gross) AS gross, SUM(m.fee) AS fee,
          SUM(m.net) AS net, MIN(m.currency) AS low, MAX(m.currency) AS high,
          MAX(m.payout_date) AS last_payout
-  FROM {t["settlements"]} m JOIN scope s ON s.id = m.order_id
-  WHERE m.kind IN ({money_kinds}) GROUP BY m.order_id
+  FROM {t["settlements"]} m JOIN {t["orders"]} o ON o.id = m.order_id
+  WHERE {where} AND m.kind IN ({money_kinds}) GROUP BY m.order_id
 ), failed_postings AS (
   SELECT x.subject_id AS order_id, MAX(x.id) AS transaction_id
-  FROM {t["transactions"]} x JOIN scope s ON s.id = x.subject_id
-  WHERE x.kind = %s AND x.state = %s GROUP BY x.subject_id
+  FROM {t["transactions"]} x JOIN {t["orders"]} o ON o.id = x.subject_id
+  WHERE {where} AND x.kind = %s AND x.state = %s GROUP BY x.subject_id
 )
-SELECT s.id, s.channel_id, s.channel_order_number, s.order_date, s.status,
-       s.erp_document_number, s.grand_total, s.currency, s.erp_value, s.erp_currency,
+SELECT o.id, o.channel_id, o.channel_order_number, {order_date}, o.status,
+       o.erp_document_number, o.grand_total, o.currency,
+       o.erp_net_value + o.erp_tax_value, o.erp_currency,
        COALESCE(lt.ordered, 0), COALESCE(lt.shipped, 0),
        COALESCE(it.n, 0), COALESCE(it.deliveries, 0), COALESCE(it.value, 0),
        it.low, it.high, it.first_date,
        COALESCE(st.n, 0), COALESCE(st.gross, 0), COALESCE(st.fee, 0), COALESCE(st.net, 0),
        st.low, st.high, st.last_payout, fp.transaction_id
-FROM scope s
-LEFT JOIN line_totals lt ON lt.order_id = s.id
-LEFT JOIN invoice_totals it ON it.order_id = s.id
-LEFT JOIN settlement_totals st ON st.order_id = s.id
-LEFT JOIN failed_postings fp ON fp.order_id = s.id
-ORDER BY s.id"""  # noqa: S608
+FROM {t["orders"]} o
+LEFT JOIN line_totals lt ON lt.order_id = o.id
+LEFT JOIN invoice_totals it ON it.order_id = o.id
+LEFT JOIN settlement_totals st ON st.order_id = o.id
+LEFT JOIN failed_postings fp ON fp.order_id = o.id
+WHERE {where}
+ORDER BY o.id"""  # noqa: S608
+    # Each aggregate filters the orders itself (no shared CTE): the planner then knows
+    # order ids are unique, where a CTE's missing statistics made it expect billions of
+    # rows and spend seconds JIT-compiling for them.
     params = [
-        *date_params,
+        *where_params,
+        *where_params,
         *where_params,
         *ORDER_MONEY_KINDS,
+        *where_params,
         sources.erp_post_kind,
         TransactionState.FAILED,
+        *date_params,
+        *where_params,
     ]
     return sql, params
 
@@ -289,6 +295,11 @@ def reconciled_orders(scope: Scope, rules_for) -> Iterator[ReconciledOrder]:
     as_of = scope.as_of
     is_sqlite = connection.vendor == "sqlite"
     with transaction.atomic(), connection.chunked_cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A cursor is planned for its first 10 % of rows by default (nested loops over
+            # indexes); every row is read, so plan for all of them: measured 2x faster.
+            with connection.cursor() as settings_cursor:
+                settings_cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(CHUNK_ROWS):
             for row in rows:
