@@ -168,7 +168,19 @@ def _material(idoc: Element, position: int, docnum: str) -> Iterable[Material | 
     maram = idoc.find("E1MARAM")
     if maram is None:
         raise Refusal("E1MARAM", "", "the IDoc has no E1MARAM segment", idoc.sourceline)
-    fields = fields_of(maram)
+    # One pass over E1MARAM's children sorts fields from the segments read
+    # below; it costs half of a field dict plus a search per segment type.
+    fields: Fields = {}
+    descriptions, units, sales_areas, plants = [], [], [], []
+    segments = {"E1MAKTM": descriptions, "E1MARMM": units, "E1MVKEM": sales_areas,
+                "E1MARCM": plants}  # fmt: skip
+    segment_list = segments.get
+    for child in maram:
+        found = segment_list(child.tag)
+        if found is None:
+            fields[child.tag] = child.text
+        else:
+            found.append(child)
     number = text(fields, "MATNR")
     try:
         if not number:
@@ -182,10 +194,10 @@ def _material(idoc: Element, position: int, docnum: str) -> Iterable[Material | 
             text(fields, "MTART"),
             text(fields, "MATKL"),
             required(fields, "MEINS", maram),
-            tuple(map(_description, maram.iterchildren("E1MAKTM"))),
-            tuple(map(_unit, maram.iterchildren("E1MARMM"))),
-            tuple(map(_sales_area, maram.iterchildren("E1MVKEM"))),
-            tuple(map(_plant, maram.iterchildren("E1MARCM"))),
+            tuple(map(_description, descriptions)),
+            tuple(map(_unit, units)),
+            tuple(map(_sales_area, sales_areas)),
+            tuple(map(_plant, plants)),
         )
     except Refusal as refusal:
         refusal.key = number
@@ -202,13 +214,19 @@ def _description(segment: Element) -> MaterialDescription:
 
 
 def _unit(segment: Element) -> MaterialUnit:
-    fields = fields_of(segment)
+    fields: Fields = {}
+    ean_segments = []
+    for child in segment:
+        if child.tag == "E1MEANM":
+            ean_segments.append(child)
+        else:
+            fields[child.tag] = child.text
     unit = required(fields, "MEINH", segment)
     numerator = _factor(fields, "UMREZ", segment)
     denominator = _factor(fields, "UMREN", segment)
     main = gtin(fields, "EAN11", segment)
     eans = []
-    for ean_segment in segment.iterchildren("E1MEANM"):
+    for ean_segment in ean_segments:
         ean_fields = fields_of(ean_segment)
         ean = gtin(ean_fields, "EAN11", ean_segment)
         if ean:

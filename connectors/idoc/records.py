@@ -56,6 +56,7 @@ class Refusal(Exception):
 
 
 Element = etree._Element
+_CONTROL_FIELDS = ("DOCNUM", "IDOCTYP", "CIMTYP")
 Convert = Callable[[Element, int, str], Iterable[object]]
 
 
@@ -120,8 +121,10 @@ class _RecordReader(_PackageReader):
                 segment=CONTROL_SEGMENT,
                 line=element.sourceline,
             )
-        docnum = (control.findtext("DOCNUM") or "").strip()
-        self._check_idoc_type(control, docnum, position)
+        # the three fields needed, in one C-level pass over EDI_DC40
+        header = {field.tag: field.text for field in control.iterchildren(*_CONTROL_FIELDS)}
+        docnum = (header.get("DOCNUM") or "").strip()
+        self._check_idoc_type(control, header, docnum, position)
         if docnum and not (docnum.isascii() and docnum.isdigit() and len(docnum) <= DOCNUM_LENGTH):
             reason = f"DOCNUM {docnum!r} is not a number of at most {DOCNUM_LENGTH} digits"
             line = control.sourceline
@@ -131,9 +134,9 @@ class _RecordReader(_PackageReader):
         except Refusal as refusal:
             return (refusal.row(position, docnum),)
 
-    def _check_idoc_type(self, control: Element, docnum: str, position: int) -> None:
-        idoc_type = (control.findtext("IDOCTYP") or "").strip()
-        extension = (control.findtext("CIMTYP") or "").strip()
+    def _check_idoc_type(self, control: Element, header: dict, docnum: str, position: int) -> None:
+        idoc_type = (header.get("IDOCTYP") or "").strip()
+        extension = (header.get("CIMTYP") or "").strip()
         if idoc_type != self.idoc_type:
             raise IdocStructureError(
                 f"IDoc type {idoc_type or '(empty)'} in a file read as {self.idoc_type}",
