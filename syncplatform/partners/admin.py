@@ -51,6 +51,10 @@ class ChannelConfigForm(KeepSecretFormMixin, forms.ModelForm):
             "shop_url",
             "shop_access_token",
             "shop_api_version",
+            "sales_org",
+            "distribution_channel",
+            "price_condition_type",
+            "new_materials_get_material_sku",
         ]
 
 

@@ -103,8 +103,10 @@ class ChannelConfig(models.Model):
     )
     price_condition_type = models.CharField(
         max_length=4,
+        blank=True,
         default="PR00",
-        help_text="ERP condition type (KSCHL) of the price the channel shows.",
+        help_text="ERP condition type (KSCHL) of the price the channel shows, e.g. PR00. "
+        "Blank: listings carry no price.",
     )
     new_materials_get_material_sku = models.BooleanField(
         default=False,
