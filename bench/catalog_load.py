@@ -16,7 +16,9 @@ Flattening is done before the clock starts.
 Measured:
 
 * the reader alone (``read_materials`` over the whole file, in this
-  process), MB/s and materials/s: what bounds any load of the file;
+  process), MB/s and materials/s: what bounds any load of the file; and
+  the same over ``plan_chunks`` in one process per core, what chunk tasks
+  reading their own byte ranges in parallel could reach;
 * the platform's full load: ``syncplatform.catalog.services.loads.load_file_now``
   (what ``manage.py load_catalog FILE`` runs: stored with its sha256, planned
   in chunks, each chunk read, staged with COPY and upserted by content hash,
@@ -42,6 +44,7 @@ for a quick check).
 
 import csv
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -62,6 +65,7 @@ from bench.stack import (  # noqa: E402
     require_real_services,
 )
 from connectors.idoc.catalog_files import generate_matmas  # noqa: E402
+from connectors.idoc.chunks import plan_chunks  # noqa: E402
 from connectors.idoc.errors import RefusedRow  # noqa: E402
 from connectors.idoc.matmas05 import read_materials  # noqa: E402
 
@@ -210,6 +214,25 @@ def time_reader(path: Path) -> ReaderRun:
     )
 
 
+def _count_chunk(arguments) -> int:
+    path, chunk = arguments
+    return sum(1 for _ in read_materials(path, chunk=chunk))
+
+
+def time_reader_in_chunks(path: Path, workers: int) -> ReaderRun:
+    """The reader over ``plan_chunks(path)`` in ``workers`` processes, as chunk tasks could."""
+    started, cpu = time.perf_counter(), time.process_time()
+    chunks = plan_chunks(path)
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        materials = sum(pool.imap_unordered(_count_chunk, [(path, c) for c in chunks]))
+    return ReaderRun(
+        time.perf_counter() - started,
+        time.process_time() - cpu,
+        materials,
+        path.stat().st_size / 1e6,
+    )
+
+
 # ---------------------------------------------------------------- the platform
 
 
@@ -316,6 +339,13 @@ def main() -> int:
     )
     reader = time_reader(base)
     say(f"reader alone: {reader.describe()}; {reader.seconds / copy_seconds:.2f}x COPY")
+    workers = os.cpu_count() or 1
+    parallel = time_reader_in_chunks(base, workers)
+    say(
+        f"reader in {workers} processes over plan_chunks: {parallel.materials} materials in "
+        f"{parallel.seconds:.1f} s ({parallel.materials / parallel.seconds:,.0f} materials/s); "
+        f"{parallel.seconds / copy_seconds:.2f}x COPY"
+    )
 
     if not catalog_is_built():
         say("catalog load: not built yet")
