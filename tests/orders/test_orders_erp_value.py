@@ -180,3 +180,14 @@ def test_a_duplicate_refusal_looks_the_document_up_for_its_value_and_delivery(
     assert order.erp_document_number == earlier.document_number
     assert order.erp_delivery_number == earlier.delivery_number != ""
     assert (order.erp_net_value, order.erp_tax_value) == (DEMO_NET, DEMO_TAX)
+
+
+def test_the_order_page_shows_the_erp_value(demo_web, client, django_user_model):
+    order = accepted_order(demo_web)
+    post(order)
+    client.force_login(django_user_model.objects.create_superuser("root", "r@example.com", "x"))
+
+    page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+
+    assert "Erp net value" in page and "47.930000" in page
+    assert "Erp tax value" in page and "3.200000" in page
