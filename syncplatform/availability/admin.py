@@ -29,6 +29,7 @@ class AvailabilityAdmin(admin.ModelAdmin):
         "available",
         "published_quantity",
         "is_publish_pending",
+        "publish_error",
         "computed_at",
     )
     list_filter = ("channel", "warehouse", "is_publish_pending", "channel_location")

@@ -43,9 +43,16 @@ class SafetyStock(TimeStampedModel):
 
 
 class AvailabilityQuerySet(models.QuerySet):
-    def publish_queue(self, channel_id: int):
-        """Rows whose available-to-sell differs from what the channel was last sent, by id."""
-        return self.filter(channel_id=channel_id, is_publish_pending=True).order_by("pk")
+    def publish_queue(self, channel_id: int, *, with_refused: bool = False):
+        """Rows whose available-to-sell differs from what the channel was last sent, by id.
+
+        Rows the channel refused last time (``publish_error``) wait until they
+        change again, are retried (``with_refused``) or the daily refresh.
+        """
+        queue = self.filter(channel_id=channel_id, is_publish_pending=True)
+        if not with_refused:
+            queue = queue.filter(publish_error="")
+        return queue.order_by("pk")
 
 
 class Availability(models.Model):
@@ -76,6 +83,9 @@ class Availability(models.Model):
     published_quantity = models.IntegerField(null=True)
     published_at = models.DateTimeField(null=True)
     is_publish_pending = models.BooleanField(default=False)
+    publish_error = models.CharField(
+        max_length=300, blank=True, help_text="Why the channel did not take the last quantity"
+    )
     computed_at = models.DateTimeField()
 
     objects = AvailabilityQuerySet.as_manager()

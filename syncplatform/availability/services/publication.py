@@ -22,7 +22,7 @@ from syncplatform.audit.registry import Lane, RetryDefaults, transaction_kind
 from syncplatform.audit.runner import Outcome
 from syncplatform.audit.services import open_transaction
 from syncplatform.core.locks import try_exclusive
-from syncplatform.partners.models import Partner
+from syncplatform.partners.models import ChannelConfig, Partner
 
 from ..choices import AVAILABILITY_PUBLISH
 from ..models import Availability
@@ -49,14 +49,15 @@ Publisher = Callable[[Partner, list[InventoryQuantity]], object]
 def publisher_for(channel: Partner) -> Publisher | None:
     """How ``channel`` is sent its stock, or None when it asks instead (the API).
 
-    The channel publication of the catalog app (``publish_inventory``) sends
-    Shopify's ``inventorySetQuantities``; until it is there, nothing is sent and
-    the queue keeps every change.
+    A channel whose config names a shop is sent Shopify's
+    ``inventorySetQuantities`` by the catalog's ``publish_inventory``; any other
+    channel is sent nothing, and its queue keeps every change.
     """
-    try:
-        from syncplatform.catalog.services.publication import publish_inventory
-    except ImportError:
+    has_shop = ChannelConfig.objects.filter(partner=channel).exclude(shop_url="").exists()
+    if not has_shop:
         return None
+    from syncplatform.catalog.services.publication import publish_inventory
+
     return publish_inventory
 
 
@@ -91,10 +92,12 @@ def queue_publication(channel_id: int) -> SyncTransaction | None:
 def publish_availability(tx: SyncTransaction) -> Outcome:
     """Send the channel's queue in batches of ``PUBLISH_BATCH``, one publication at a time.
 
-    Each batch's sent quantities are recorded when the channel took them; a
-    row that changed while it was being sent stays queued. The publisher's
-    ``TransientError`` retries, ``PermanentError``/``ConfigError`` fail the
-    transaction (what was recorded before stays recorded).
+    Each batch's outcome is recorded when the channel answered: quantities it
+    took are published; a SKU the shop has no variant of yet, or a quantity it
+    refused, keeps its row queued with the reason (``publish_error``). Refusals
+    fail the transaction naming them, after the rest is recorded; "Retry now"
+    (any attempt after the first) sends the refused rows again. The
+    publisher's ``TransientError`` retries, ``ConfigError`` fails.
     """
     channel = Partner.objects.get(pk=tx.subject_id)
     publisher = publisher_for(channel)
@@ -103,18 +106,59 @@ def publish_availability(tx: SyncTransaction) -> Outcome:
     with try_exclusive("availability-publish", channel.pk) as is_ours:
         if not is_ours:
             raise TransientError(f"{channel.code}: another stock publication is running")
-        sent = 0
-        for _ in range(BATCHES_PER_PUBLICATION):
-            batch = list(Availability.objects.publish_queue(channel.pk)[:PUBLISH_BATCH])
-            if not batch:
-                break
-            publisher(channel, [quantity_of(row) for row in batch])
-            record_published(batch)
-            sent += len(batch)
-        else:
-            with transaction.atomic():
-                queue_publication(channel.pk)
-    return Outcome(message=f"{sent} available-to-sell quantities published to {channel.code}")
+        sent, refused = _publish_queue(channel, publisher, with_refused=tx.attempts > 1)
+    message = f"{sent} available-to-sell quantities published to {channel.code}"
+    if refused:
+        shown = "; ".join(refused[:5]) + (
+            f" (and {len(refused) - 5} more)" if len(refused) > 5 else ""
+        )
+        return Outcome(message=message, failure=("stock_refused", f"{message}; refused: {shown}"))
+    return Outcome(message=message)
+
+
+def _publish_queue(channel, publisher, *, with_refused: bool) -> tuple[int, list[str]]:
+    """Walk the queue by id (a refused row is not taken again); (sent, refusals)."""
+    sent, refused, after = 0, [], 0
+    queue = Availability.objects.publish_queue(channel.pk, with_refused=with_refused)
+    for _ in range(BATCHES_PER_PUBLICATION):
+        batch = list(queue.filter(pk__gt=after)[:PUBLISH_BATCH])
+        if not batch:
+            return sent, refused
+        after = batch[-1].pk
+        answer = publisher(channel, [quantity_of(row) for row in batch])
+        errors = _errors_of(answer, batch)
+        taken = [row for row in batch if _key(row) not in errors]
+        record_published(taken)
+        record_refused([(row, errors[_key(row)]) for row in batch if _key(row) in errors])
+        sent += len(taken)
+        refused += [
+            f"{sku} at {location}: {why}"
+            for (sku, location), why in errors.items()
+            if not why.startswith(NOT_IN_SHOP)
+        ]
+    with transaction.atomic():
+        queue_publication(channel.pk)  # more than one publication's worth: a follow-up takes it
+    return sent, refused
+
+
+NOT_IN_SHOP = "not in the shop yet"
+
+
+def _errors_of(answer, batch: list[Availability]) -> dict[tuple[str, str], str]:
+    """``(sku, location): reason`` for each row of the batch the channel did not take."""
+    errors = {
+        (refusal.sku, refusal.location_code): f"{refusal.field}: {refusal.message}"
+        for refusal in getattr(answer, "refused", ())
+    }
+    missing = set(getattr(answer, "not_in_shop", ()))
+    for row in batch:
+        if row.channel_sku in missing:
+            errors[_key(row)] = f"{NOT_IN_SHOP} (publish its listing first)"
+    return errors
+
+
+def _key(row: Availability) -> tuple[str, str]:
+    return row.channel_sku, row.channel_location
 
 
 def quantity_of(row: Availability) -> InventoryQuantity:
@@ -123,6 +167,8 @@ def quantity_of(row: Availability) -> InventoryQuantity:
 
 def record_published(rows: list[Availability]) -> None:
     """Record the quantities sent (two statements); rows recomputed meanwhile stay queued."""
+    if not rows:
+        return
     now = timezone.now()
     for row in rows:
         row.published_quantity, row.published_at = row.available, now
@@ -130,4 +176,10 @@ def record_published(rows: list[Availability]) -> None:
         Availability.objects.bulk_update(rows, ["published_quantity", "published_at"])
         Availability.objects.filter(
             pk__in=[row.pk for row in rows], available=F("published_quantity")
-        ).update(is_publish_pending=False)
+        ).update(is_publish_pending=False, publish_error="")
+
+
+def record_refused(refusals: list[tuple[Availability, str]]) -> None:
+    """Keep refused rows queued with the reason, out of the next publications until retried."""
+    for row, reason in refusals:
+        Availability.objects.filter(pk=row.pk).update(publish_error=reason[:300])

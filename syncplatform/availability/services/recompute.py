@@ -93,6 +93,7 @@ def _store(computed: list[Computed]) -> list[Availability]:
             safety_stock=parts.safety_stock,
             available=parts.available,
             computed_at=now,
+            publish_error="",
         )
         key = (t.channel_id, t.channel_sku, t.channel_location)
         if stored.get(key) != tuple(getattr(row, name) for name in FIELDS):
@@ -102,7 +103,8 @@ def _store(computed: list[Computed]) -> list[Availability]:
             rows,
             update_conflicts=True,
             unique_fields=["channel", "channel_sku", "channel_location"],
-            update_fields=[name.removesuffix("_id") for name in FIELDS] + ["computed_at"],
+            update_fields=[name.removesuffix("_id") for name in FIELDS]
+            + ["computed_at", "publish_error"],
         )
     return rows
 

@@ -4,7 +4,7 @@ Recomputes are queued after the commit that changed stock or orders; a
 process that dies in between loses that one queueing, and mapping edits
 queue none. This job queues every warehouse's reported materials again (in
 chunks, like an 846); unchanged rows are not written and nothing unchanged is
-published.
+published. It also offers channels again what they did not take.
 """
 
 from django.db import transaction
@@ -14,6 +14,8 @@ from syncplatform.fulfillment.models import StockPosition
 from syncplatform.partners.models import Partner
 
 from ..choices import RecomputeCause
+from ..models import Availability
+from .publication import queue_publication
 from .scheduling import schedule_stock_recompute
 
 
@@ -25,7 +27,17 @@ from .scheduling import schedule_stock_recompute
     "orders and safety stock, in chunks; publishes only what changed.",
 )
 def refresh_availability() -> int:
-    """Queue every reported material of every warehouse; returns the chunks queued."""
+    """Queue every reported material of every warehouse; returns the chunks queued.
+
+    Rows a channel did not take (a SKU not in the shop yet, a refusal) are
+    offered again: their reasons are cleared and their channels' publications
+    queued.
+    """
+    retried = Availability.objects.filter(is_publish_pending=True).exclude(publish_error="")
+    with transaction.atomic():
+        for channel_id in set(retried.values_list("channel_id", flat=True)):
+            retried.filter(channel_id=channel_id).update(publish_error="")
+            queue_publication(channel_id)
     queued = 0
     warehouse_ids = StockPosition.objects.values_list("warehouse_id", flat=True).distinct()
     for warehouse in Partner.objects.filter(pk__in=list(warehouse_ids)).order_by("pk"):
