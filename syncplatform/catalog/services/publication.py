@@ -39,10 +39,11 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.signals import post_save
 from django.utils import timezone
@@ -199,8 +200,6 @@ def publish_chunk(tx: SyncTransaction) -> Outcome:
 
 def _publish_chunk(run: PublicationRun) -> ChunkResult:
     config = ChannelConfig.objects.select_related("partner").get(partner_id=run.channel_id)
-    client = shop_client(config)
-    result = ChunkResult()
     ids = list(
         _pending(run.channel_id, run.cutoff)
         .filter(pk__gt=run.checkpoint)
@@ -208,11 +207,7 @@ def _publish_chunk(run: PublicationRun) -> ChunkResult:
         .values_list("pk", flat=True)[: run.chunk_size]
     )
     deadline = time.monotonic() + settings.SYNC_LEASE_SECONDS / 2
-    for start in range(0, len(ids), BATCH):
-        if time.monotonic() > deadline:
-            break  # the next chunk goes on from the checkpoint
-        publish_listings(client, config, ids[start : start + BATCH], run=run, result=result)
-    return result
+    return publish_listings(shop_client(config), config, ids, run=run, deadline=deadline)
 
 
 def _next_chunk_or_end(run_id: int) -> None:
@@ -227,19 +222,54 @@ def _next_chunk_or_end(run_id: int) -> None:
     run.save(update_fields=["chunks_done", "status", "finished_at", "heartbeat_at"])
 
 
-# --- one batch: send, then record -------------------------------------------------------
+# --- batches: send, then record ----------------------------------------------------------
 def publish_listings(
-    client, config, listing_ids, *, run=None, result=None, reopen_failures=True
+    client, config, listing_ids, *, run=None, deadline=None, reopen_failures=True
 ) -> ChunkResult:
-    """Publish these listings (one batch) and record the answers in one database transaction.
+    """Publish these listings in batches of ``BATCH``; each batch's answers in one transaction.
 
-    Each refusal opens a failed ``catalog.publish.listing`` transaction unless
-    ``reopen_failures`` is False (that transaction is the one publishing again).
+    While a batch is on its way to the shop from a second thread (which
+    touches no database), this one reads the next batch and records the last
+    one's answers: measured on 2,000 listings, reading and recording took
+    about as long as the shop's answers, and overlapping them took the
+    publication from 23 s to within a few seconds of the bare requests. No
+    batch starts after ``deadline`` (``time.monotonic()``). Each refusal opens a failed
+    ``catalog.publish.listing`` transaction unless ``reopen_failures`` is False
+    (that transaction is the one publishing again).
     """
-    result = result or ChunkResult()
+    result = ChunkResult()
+    batches = [listing_ids[start : start + BATCH] for start in range(0, len(listing_ids), BATCH)]
+    if not batches:
+        return result
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shop-sender") as sender:
+        current = _prepare(config, batches[0])
+        in_flight = sender.submit(_send, client, config, current)
+        for index in range(len(batches)):
+            following = None
+            if index + 1 < len(batches) and (deadline is None or time.monotonic() < deadline):
+                following = _prepare(config, batches[index + 1])
+            answers, recovered = in_flight.result()
+            if following is not None:
+                in_flight = sender.submit(_send, client, config, following)
+            with transaction.atomic():
+                _record(config, current, answers, recovered, run, result, reopen_failures)
+            if following is None:
+                break
+            current = following
+    return result
+
+
+def _prepare(config, listing_ids: list[int]) -> list[Pending]:
+    """Read a batch and mark its creates in flight (committed) before it is sent."""
     pending = read_pending(config, listing_ids)
+    _mark_sending([p for p in pending if p.action == Action.CREATE and not p.was_maybe_sent])
+    return pending
+
+
+def _send(client, config, batch: list[Pending]) -> tuple[dict, set[int]]:
+    """The shop's answer per listing of one batch, and those found by SKU; no database."""
     by_action: dict[str, list[Pending]] = {}
-    for item in pending:
+    for item in batch:
         by_action.setdefault(item.action, []).append(item)
     answers: dict[int, PublishedVariant | RefusedVariant | None] = {}
     recovered = _create(client, by_action.get(Action.CREATE, []), answers)
@@ -253,9 +283,7 @@ def publish_listings(
         answers[item.listing.pk] = answer
     for item in by_action.get(Action.NO_PRICE, []):
         answers[item.listing.pk] = _no_price(item, config)
-    with transaction.atomic():
-        _record(config, pending, answers, recovered, run, result, reopen_failures)
-    return result
+    return answers, recovered
 
 
 def _create(client, creates: list[Pending], answers: dict) -> set[int]:
@@ -278,7 +306,6 @@ def _create(client, creates: list[Pending], answers: dict) -> set[int]:
     to_create = [p for p in creates if p.listing.pk not in recovered]
     if not to_create:
         return recovered
-    _mark_sending(to_create)
     for item, answer in zip(
         to_create, client.create_products([p.draft for p in to_create]), strict=True
     ):
@@ -288,16 +315,57 @@ def _create(client, creates: list[Pending], answers: dict) -> set[int]:
 
 def _mark_sending(items: list[Pending]) -> None:
     """Committed before the creates leave: a crash before their answer is recorded is seen."""
+    if not items:
+        return
     now = timezone.now()
-    ListingPublication.objects.bulk_create(
-        [
-            ListingPublication(listing_id=p.listing.pk, sending_hash=p.content_hash, sending_at=now)
-            for p in items
-        ],
-        update_conflicts=True,
-        unique_fields=["listing"],
-        update_fields=["sending_hash", "sending_at"],
+    rows = [p.publication or ListingPublication(listing_id=p.listing.pk) for p in items]
+    for row, item in zip(rows, items, strict=True):
+        row.sending_hash, row.sending_at = item.content_hash, now
+    _upsert_publications(rows, ["sending_hash", "sending_at"])
+
+
+def _upsert_publications(rows: list[ListingPublication], update_fields: list[str]) -> None:
+    """Insert or update these rows in one statement.
+
+    On PostgreSQL the rows travel as one array per column (``unnest``):
+    Django's ``bulk_create`` spent about 0.1 s of CPU compiling 50 rows of
+    14 columns (measured while publishing 2,000 listings), more than
+    PostgreSQL took to run it; the array statement costs a few milliseconds.
+    """
+    if connection.vendor != "postgresql":
+        ListingPublication.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["listing"], update_fields=update_fields
+        )
+        return
+    fields = ListingPublication._meta.concrete_fields
+    arrays = [[_column_value(row, f) for row in rows] for f in fields]
+    casts = ", ".join(f"%s::{_ARRAY_TYPES[f.get_internal_type()]}[]" for f in fields)
+    updates = ", ".join(
+        f"{f.column} = EXCLUDED.{f.column}" for f in fields if f.name in update_fields
     )
+    # Table and column names come from the model, never from input.
+    sql = (
+        f"INSERT INTO {ListingPublication._meta.db_table} "  # noqa: S608
+        f"({', '.join(f.column for f in fields)}) SELECT * FROM unnest({casts}) "
+        f"ON CONFLICT ({ListingPublication._meta.pk.column}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arrays)
+
+
+_ARRAY_TYPES = {
+    "OneToOneField": "bigint",
+    "CharField": "text",
+    "TextField": "text",
+    "BooleanField": "boolean",
+    "BinaryField": "bytea",
+    "DateTimeField": "timestamptz",
+}
+
+
+def _column_value(row: ListingPublication, field):
+    value = getattr(row, field.attname)
+    return bytes(value) if isinstance(value, memoryview) else value
 
 
 def _set_status(client, items: list[Pending], status: str, answers: dict) -> None:
@@ -340,13 +408,8 @@ def _record(config, pending, answers, recovered, run, result, reopen_failures) -
             published[item.listing.pk] = item.content_hash
             batch[_counted(item, recovered)] += 1
         rows.append(row)
-    ListingPublication.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["listing"],
-        update_fields=[
-            f.name for f in ListingPublication._meta.concrete_fields if not f.primary_key
-        ],
+    _upsert_publications(
+        rows, [f.name for f in ListingPublication._meta.concrete_fields if not f.primary_key]
     )
     _set_listing_states(published, [item for item, _ in failed])
     for item, answer in failed if reopen_failures else ():
@@ -390,16 +453,25 @@ def _counted(item: Pending, recovered: set[int]) -> str:
 
 def _set_listing_states(published: dict[int, bytes], failed: list[Pending]) -> None:
     """Published or failed -- unless a load changed the listing meanwhile (it stays pending)."""
-    ids = list(published) + [item.listing.pk for item in failed]
-    current = dict(
-        Listing.objects.select_for_update().filter(pk__in=ids).values_list("pk", "content_hash")
-    )
-    unchanged = [pk for pk, digest in published.items() if bytes(current.get(pk) or b"") == digest]
-    Listing.objects.filter(pk__in=unchanged).update(publish_state=PublishState.PUBLISHED)
-    refused = [
-        i.listing.pk for i in failed if bytes(current.get(i.listing.pk) or b"") == i.content_hash
-    ]
-    Listing.objects.filter(pk__in=refused).update(publish_state=PublishState.FAILED)
+    outcomes = [(pk, digest, PublishState.PUBLISHED) for pk, digest in published.items()]
+    outcomes += [(i.listing.pk, i.content_hash, PublishState.FAILED) for i in failed]
+    if not outcomes:
+        return
+    if connection.vendor == "postgresql":
+        ids, digests, states = zip(*outcomes, strict=True)
+        with connection.cursor() as cursor:
+            cursor.execute(_SET_STATES, [list(ids), list(digests), list(states)])
+        return
+    for pk, digest, state in outcomes:
+        Listing.objects.filter(pk=pk, content_hash=digest).update(publish_state=state)
+
+
+# One statement for a batch: each listing's state, where its hash is still the one sent.
+_SET_STATES = """
+UPDATE catalog_listing AS l SET publish_state = o.state
+FROM unnest(%s::bigint[], %s::bytea[], %s::text[]) AS o(id, digest, state)
+WHERE l.id = o.id AND l.content_hash = o.digest
+"""
 
 
 def _advance(run: PublicationRun, pending: list[Pending], batch: Counter, now) -> None:
