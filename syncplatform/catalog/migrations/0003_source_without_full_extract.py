@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_roles'),
+        ("catalog", "0002_roles"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='catalogsource',
-            name='is_full_extract',
+            model_name="catalogsource",
+            name="is_full_extract",
         ),
     ]

@@ -13,9 +13,9 @@ class Product(models.Model):
     """One ERP material (MATMAS05 E1MARAM and what hangs below it).
 
     ``descriptions`` maps a language (SPRAS_ISO, else SPRAS) to MAKTX;
-    ``sales_areas`` is a list of ``[sales_org, distribution_channel, deleted, status]``
-    (E1MVKEM), ``plants`` of ``[plant, deleted]`` (E1MARCM); listings derive
-    from the sales areas (``services/listings``).
+    ``sales_areas`` is a list of ``{"VKORG", "VTWEG", "LVORM", "VMSTA"}`` (E1MVKEM,
+    LVORM a boolean), ``plants`` of ``{"WERKS", "LVORM"}`` (E1MARCM); listings
+    derive from the sales areas (``services/listings``).
     """
 
     number = models.CharField(max_length=40, unique=True, help_text="MATNR as the ERP sends it.")
