@@ -8,6 +8,11 @@ export SYNC_WEB_PORT="${PORT:-8000}"
 export SYNC_SANDBOX_ERP_PORT="${SYNC_SANDBOX_ERP_PORT:-8001}"
 export SYNC_VAR_DIR="${SYNC_VAR_DIR:-$PWD/var/embedded}"
 export SYNC_SANDBOX_SFTP_PORT="${SYNC_SANDBOX_SFTP_PORT:-8022}"
+export SYNC_SANDBOX_SHOP_PORT="${SYNC_SANDBOX_SHOP_PORT:-8002}"
+# The sandbox shop's access token: new each start, given to the shop (Procfile) and to
+# demo-web's channel config (load_demo) through the environment, never the command line.
+SANDBOX_SHOP_TOKEN="${SANDBOX_SHOP_TOKEN:-shpat_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+export SANDBOX_SHOP_TOKEN
 export SYNC_PUBLISH_GRACE_SECONDS="${SYNC_PUBLISH_GRACE_SECONDS:-10}"
 mkdir -p "$SYNC_VAR_DIR"
 
@@ -23,7 +28,8 @@ credentials="$SYNC_VAR_DIR/demo-credentials.txt"
 # The key and passwords of the last start are kept while they work: a restart changes none.
 $py manage.py load_demo --erp-url "http://127.0.0.1:$SYNC_SANDBOX_ERP_PORT" \
     --sftp-port "$SYNC_SANDBOX_SFTP_PORT" --sftp-known-hosts "$SANDBOX_SFTP_KNOWN_HOSTS" \
-    --sftp-key-file "$SANDBOX_SFTP_KEY" --credentials-file "$credentials" >"$credentials.new"
+    --sftp-key-file "$SANDBOX_SFTP_KEY" --credentials-file "$credentials" \
+    --shop-url "http://127.0.0.1:$SYNC_SANDBOX_SHOP_PORT" >"$credentials.new"
 mv "$credentials.new" "$credentials"
 # shellcheck disable=SC1090
 . "$credentials"
@@ -71,6 +77,7 @@ cat <<BANNER
   Health       http://127.0.0.1:$SYNC_WEB_PORT/readyz
   Sandbox ERP  http://127.0.0.1:$SYNC_SANDBOX_ERP_PORT/sap/SalesOrder?wsdl
   Sandbox 3PL  sftp://warehouse@127.0.0.1:$SYNC_SANDBOX_SFTP_PORT (files in $SYNC_VAR_DIR/sftp-root)
+  Sandbox shop http://127.0.0.1:$SYNC_SANDBOX_SHOP_PORT/_sandbox/records (demo-web's catalog, published)
   Demo API key $DEMO_API_KEY   (also in $credentials)
   ERP pushes   http://127.0.0.1:$SYNC_WEB_PORT/api/v1/erp/demo-erp/idocs   user $DEMO_ERP_PUSH_USER / password $DEMO_ERP_PUSH_PASSWORD
 

@@ -1,3 +1,4 @@
+import os
 import secrets
 from pathlib import Path
 
@@ -74,6 +75,12 @@ class Command(BaseCommand):
             "and push password are kept while they still work, so a restart changes nothing",
         )
         parser.add_argument(
+            "--shop-url",
+            default="",
+            help="the sandbox shop demo-web publishes its catalog to; its access token is "
+            "read from SANDBOX_SHOP_TOKEN",
+        )
+        parser.add_argument(
             "--webhook-secret",
             default="demo-shopify-secret",
             help="demo-web's Shopify webhook secret",
@@ -91,6 +98,7 @@ class Command(BaseCommand):
         sftp_known_hosts,
         sftp_key_file,
         credentials_file,
+        shop_url,
         **options,
     ):
         earlier = read_credentials(credentials_file)
@@ -116,6 +124,8 @@ class Command(BaseCommand):
                 "default_sold_to": "0000999999",
                 "default_location": "WEB-DC",
                 "webhook_secret": webhook_secret,
+                "shop_url": shop_url,
+                "shop_access_token": os.environ.get("SANDBOX_SHOP_TOKEN", "") if shop_url else "",
             },
         )
         for kind in MappingKind.values:
