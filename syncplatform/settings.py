@@ -159,6 +159,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# Times with seconds in the admin (syncplatform/console/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["syncplatform.console.formats"]
 TIME_ZONE = env_str("SYNC_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
