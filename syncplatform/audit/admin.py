@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import registry
@@ -128,9 +129,12 @@ class SyncTransactionAdmin(admin.ModelAdmin):
     # Exact matches, so each uses its index on a large table.
     search_fields = ("=business_key", "=correlation_id", "=idempotency_key", "=id")
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in SyncTransaction._meta.fields] + ["subject_link"]
+    readonly_fields = [f.name for f in SyncTransaction._meta.fields] + [
+        "subject_link",
+        "kind_described",
+    ]
     fields = (
-        "kind",
+        "kind_described",
         "subject_link",
         "partner",
         "business_key",
@@ -198,6 +202,10 @@ class SyncTransactionAdmin(admin.ModelAdmin):
         """POST only: "Retry now" from the transaction's page, back to that page."""
         tx = self._operable(request, pk)
         retry_in_admin(self, request, [(tx.pk, f"#{tx.pk} ({tx.state})")], reason="retry now")
+        # Back to the page the button was on (an order's page), if it is one of ours.
+        back = request.POST.get("next", "")
+        if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
+            return redirect(back)
         return redirect("admin:audit_synctransaction_change", tx.pk)
 
     def resolve_view(self, request, pk):
@@ -229,6 +237,14 @@ class SyncTransactionAdmin(admin.ModelAdmin):
                 "form": form,
             },
         )
+
+    @admin.display(description="kind")
+    def kind_described(self, tx):
+        """The kind's code and what it is, in the words of the app that declared it."""
+        try:
+            return f"{tx.kind}: {registry.kind(tx.kind).description}"
+        except registry.UnknownKind:
+            return f"{tx.kind} (no app declares this kind any more)"
 
     @admin.display(description="subject")
     def subject_link(self, tx):
