@@ -88,7 +88,8 @@ class OrderAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = [f.name for f in Order._meta.fields]
         fields[fields.index("status")] = "shown_status"
-        correction = ["correction"] if obj and self._may_correct(request, obj) else []
+        may_act = obj and self._may_correct(request, obj)
+        correction = ["posting_actions", "correction"] if may_act else []
         return [*correction, *fields, "transaction_link", "transactions"]
 
     def has_add_permission(self, request):
@@ -129,6 +130,28 @@ class OrderAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
     def _may_correct(self, request, order) -> bool:
         return request.user.has_perm("audit.operate_synctransaction") and (
             failed_posting_of(order) is not None
+        )
+
+    @admin.display(description="failed ERP posting")
+    def posting_actions(self, order):
+        """Retry now and Resolve of the failed posting, from the order's own page.
+
+        Retry submits the page's form (it carries the CSRF token) to the posting's
+        retry URL, which comes back here; Resolve opens the posting's reason form.
+        """
+        posting = failed_posting_of(order)
+        if posting is None:
+            return "-"
+        return format_html(
+            '<button type="submit" class="button" formmethod="post" formaction="{}" '
+            'name="next" value="{}">Retry now</button> '
+            '<a class="button" href="{}">Resolve</a>'
+            '<div class="help">Sends posting #{} to the ERP again, or closes it with a reason.'
+            "</div>",
+            reverse("admin:audit_synctransaction_retry", args=[posting.pk]),
+            reverse("admin:orders_order_change", args=[order.pk]),
+            reverse("admin:audit_synctransaction_resolve", args=[posting.pk]),
+            posting.pk,
         )
 
     @admin.display(description="correct and replay")
