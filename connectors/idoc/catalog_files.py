@@ -417,7 +417,7 @@ def _segment(name: str, fields: dict[str, str], children: Iterable[str] = ()) ->
 
 
 def _write_package(out: BinaryIO, control: ControlRecord, idocs: Iterable[tuple[int, str]]) -> int:
-    """The package ``write_idocs`` would write, IDoc by IDoc, in writes of ~1 MB."""
+    """The package ``write_idocs`` would write, IDoc by IDoc, 100 IDocs a write."""
     head = idoc_text(Idoc(replace(control, docnum=_DOCNUM_MARK)), control.idoc_type, 1)
     before, after = head.split(_DOCNUM_MARK)
     after = after.removesuffix("\n</IDOC>\n")
@@ -426,7 +426,7 @@ def _write_package(out: BinaryIO, control: ControlRecord, idocs: Iterable[tuple[
     for docnum, segments in idocs:
         written += 1
         pending.append(f"{before}{docnum:016d}{after}{segments}\n</IDOC>\n")
-        if len(pending) == 300:
+        if len(pending) == 100:
             out.write("".join(pending).encode())
             pending.clear()
     out.write("".join(pending).encode() + f"</{control.idoc_type}>\n".encode())

@@ -42,7 +42,7 @@ def test_generating_materials_holds_one_at_a_time(tmp_path):
 
     assert result.idocs == 5_000
     assert path.stat().st_size > 10 * MB  # ~3 KB a material: the file is far larger than the peak
-    assert peak < 1 * MB
+    assert peak < 2 * MB  # one material and a write buffer of 100 IDocs
 
 
 def test_reading_20000_materials_holds_one_at_a_time(large):
