@@ -37,8 +37,14 @@ class Failure:
 
 @dataclass(frozen=True)
 class Fix:
+    """A link to what fixes a cause; offered only to a user with ``permission`` (if any)."""
+
     label: str
     url: str
+    permission: str = ""
+
+    def offered_to(self, user) -> bool:
+        return not self.permission or user.has_perm(self.permission)
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,7 @@ def partner_fixes(failure: Failure) -> tuple[Fix, ...]:
     if failure.partner_id is None:
         return ()
     url = reverse("admin:partners_partner_change", args=[failure.partner_id])
-    return (Fix(f"Partner settings of {failure.partner_code}", url),)
+    return (Fix(f"Partner settings of {failure.partner_code}", url, "partners.view_partner"),)
 
 
 # --- mapping_missing --------------------------------------------------------------------
@@ -159,7 +165,7 @@ def missing_mappings(failure: Failure) -> list[Cause]:
             model, values = form
             query = urlencode({"channel": failure.partner_id, **values})
             url = f"{reverse(f'admin:mappings_{model}_add')}?{query}"
-            fixes.append(Fix("Add the mapping", url))
+            fixes.append(Fix("Add the mapping", url, f"mappings.add_{model}"))
         causes.append(
             Cause(
                 kind=failure.kind,

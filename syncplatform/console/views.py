@@ -19,7 +19,7 @@ from syncplatform.audit.models import InvalidTransition, SyncTransaction
 from . import services
 from .charts import WINDOWS, dashboard_charts, legend
 from .dashboard import ORDER_POSTING, read_tiles, refresh_seconds
-from .groups import MAX_FAILURES_READ, failure_group, failure_groups
+from .groups import MAX_FAILURES_READ, failure_group, failure_groups, open_failures
 
 VIEW_PERMISSION = "audit.view_synctransaction"
 OPERATE_PERMISSION = "audit.operate_synctransaction"
@@ -47,6 +47,11 @@ def dashboard_fragment(request):
     return TemplateResponse(request, "console/dashboard_body.html", dashboard_context(request))
 
 
+def fixes_for(user, group) -> list:
+    """The group's fixes this user may follow (finance sees no add-mapping link)."""
+    return [fix for fix in group.cause.fixes if fix.offered_to(user)]
+
+
 def _require(request, permission: str) -> None:
     if not request.user.has_perm(permission):
         raise PermissionDenied
@@ -54,15 +59,17 @@ def _require(request, permission: str) -> None:
 
 def failure_list(request):
     _require(request, VIEW_PERMISSION)
-    groups = failure_groups()
+    failures = open_failures()
+    groups = failure_groups(failures)
     return TemplateResponse(
         request,
         "console/failure_groups.html",
         {
             **admin.site.each_context(request),
             "title": "Failures by cause",
-            "groups": groups,
+            "groups": [(group, fixes_for(request.user, group)) for group in groups],
             "max_read": MAX_FAILURES_READ,
+            "is_truncated": len(failures) >= MAX_FAILURES_READ,
             "can_operate": request.user.has_perm(OPERATE_PERMISSION),
         },
     )
@@ -99,6 +106,7 @@ def failure_detail(request, key: str, form: GroupResolveForm | None = None):
             **admin.site.each_context(request),
             "title": group.headline,
             "group": group,
+            "fixes": fixes_for(request.user, group),
             "transactions": rows.order_by("pk"),
             "can_operate": request.user.has_perm(OPERATE_PERMISSION),
             "form": form or GroupResolveForm(),

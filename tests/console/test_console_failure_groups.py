@@ -154,6 +154,8 @@ def test_finance_reads_the_groups_but_may_not_retry_or_resolve(client, finance_u
     detail = client.get(reverse("console:failure", args=[beanie.key]))
     assert detail.status_code == 200
     assert "Retry all in this group" not in detail.content.decode()
+    assert "Add the mapping" not in detail.content.decode()
+    assert "Partner settings of demo-web" in detail.content.decode()
 
     assert client.post(reverse("console:failure-retry", args=[beanie.key])).status_code == 403
     resolve = reverse("console:failure-resolve", args=[beanie.key])
