@@ -16,6 +16,7 @@ from ..models import SettlementFormat
 MAX_AMOUNT = Decimal(10) ** 14  # the lines' DecimalField(16, 2)
 CURRENCY = re.compile(r"[A-Z]{3}")
 TEXT_LIMITS = {"order_reference": 80, "payout_id": 64, "provider_type": 40}
+KINDS = frozenset(SettlementKind.values)  # .values builds a new list on every access
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def kind_of(provider_type: str, gross: Decimal) -> str:
     word = provider_type.strip().lower().replace(" ", "_").replace("-", "_")
     if not word:  # no type column: the sign says it
         return SettlementKind.CHARGE if gross >= 0 else SettlementKind.REFUND
-    if word in SettlementKind.values:
+    if word in KINDS:
         return word
     if word in ("sale", "payment", "capture"):
         return SettlementKind.CHARGE
@@ -153,11 +154,15 @@ def _number_pattern(decimal_separator: str) -> re.Pattern:
     return re.compile(rf"[-+]?(\d+|\d{{1,3}}({t}\d{{3}})+)({d}\d+)?|[-+]?{d}\d+")
 
 
+# An amount: digits, optionally grouped in thousands, optionally a fraction; per separator.
+NUMBER = {separator: _number_pattern(separator) for separator in (".", ",")}
+
+
 def _amount(layout: ColumnLayout, header: str, row: dict[str, str]) -> Decimal:
     text = row.get(header, "")
     if not text:
         raise ValueError(f"{header} is empty")
-    if not _number_pattern(layout.decimal_separator).fullmatch(text):
+    if not NUMBER[layout.decimal_separator].fullmatch(text):
         separator = "point" if layout.decimal_separator == "." else "comma"
         raise ValueError(f"{header} {text!r} is not an amount (decimal {separator} expected)")
     thousands = "." if layout.decimal_separator == "," else ","
