@@ -168,13 +168,13 @@ def test_a_crash_between_sent_and_recorded_resumes_without_a_duplicate(
     # given: the worker dies after the shop answered, before the answer is recorded
     for n in range(4):
         make_listing(channel, f"MAT-{n}")
-    recorded = publication._record
+    recorded = publication.record_answers
 
     def die_once(*args, **kwargs):
-        monkeypatch.setattr(publication, "_record", recorded)
+        monkeypatch.setattr(publication, "record_answers", recorded)
         raise SystemError("worker killed")
 
-    monkeypatch.setattr(publication, "_record", die_once)
+    monkeypatch.setattr(publication, "record_answers", die_once)
     run = start_publication(channel.pk)
 
     # when: the chunk runs, dies, and runs again

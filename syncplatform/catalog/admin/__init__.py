@@ -1,3 +1,3 @@
 """Catalog admin: sources (Run now), loads with progress and refused rows, read-only catalog."""
 
-from . import catalog, loads, sources  # noqa: F401
+from . import catalog, loads, publication, sources  # noqa: F401

@@ -37,14 +37,12 @@ in the shop for listings it already has.
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 
@@ -59,7 +57,7 @@ from syncplatform.audit.models import SyncTransaction
 from syncplatform.audit.registry import Lane, RetryDefaults, Schedule, transaction_kind
 from syncplatform.audit.runner import Outcome
 from syncplatform.audit.schedules import ensure_partner_schedules
-from syncplatform.audit.services import open_failed_transaction, open_transaction
+from syncplatform.audit.services import open_transaction
 from syncplatform.core.env import env_int
 from syncplatform.core.locks import try_exclusive
 from syncplatform.partners.choices import PartnerKind
@@ -69,6 +67,7 @@ from ..choices import PublishState
 from ..models import Listing, ListingPublication, PublicationRun, ShopLocation
 from ..models.publication import PublicationStatus
 from .publication_drafts import Action, Pending, read_pending
+from .publication_records import ChunkResult, mark_sending, record_answers
 
 logger = logging.getLogger(__name__)
 
@@ -152,21 +151,6 @@ def start_all_publications() -> int:
 
 
 # --- one chunk --------------------------------------------------------------------------
-@dataclass
-class ChunkResult:
-    counts: Counter = field(default_factory=Counter)
-    refusals: list[str] = field(default_factory=list)
-
-    def message(self, run: PublicationRun) -> str:
-        return f"{self.message_without_run()}; {run.done} of {run.total} done"
-
-    def message_without_run(self) -> str:
-        parts = ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items()) if n)
-        refused = f"; refused: {'; '.join(self.refusals[:5])}" if self.refusals else ""
-        more = f" (and {len(self.refusals) - 5} more)" if len(self.refusals) > 5 else ""
-        return f"{parts or 'nothing to send'}{refused}{more}"
-
-
 @transaction_kind(
     CATALOG_PUBLISH,
     description="Publication of changed listings to a channel's shop (one chunk)",
@@ -252,7 +236,15 @@ def publish_listings(
             if following is not None:
                 in_flight = sender.submit(_send, client, config, following)
             with transaction.atomic():
-                _record(config, current, answers, recovered, run, result, reopen_failures)
+                record_answers(
+                    config,
+                    current,
+                    answers,
+                    recovered,
+                    run,
+                    result,
+                    CATALOG_PUBLISH_LISTING if reopen_failures else None,
+                )
             if following is None:
                 break
             current = following
@@ -262,7 +254,7 @@ def publish_listings(
 def _prepare(config, listing_ids: list[int]) -> list[Pending]:
     """Read a batch and mark its creates in flight (committed) before it is sent."""
     pending = read_pending(config, listing_ids)
-    _mark_sending([p for p in pending if p.action == Action.CREATE and not p.was_maybe_sent])
+    mark_sending([p for p in pending if p.action == Action.CREATE and not p.was_maybe_sent])
     return pending
 
 
@@ -313,61 +305,6 @@ def _create(client, creates: list[Pending], answers: dict) -> set[int]:
     return recovered
 
 
-def _mark_sending(items: list[Pending]) -> None:
-    """Committed before the creates leave: a crash before their answer is recorded is seen."""
-    if not items:
-        return
-    now = timezone.now()
-    rows = [p.publication or ListingPublication(listing_id=p.listing.pk) for p in items]
-    for row, item in zip(rows, items, strict=True):
-        row.sending_hash, row.sending_at = item.content_hash, now
-    _upsert_publications(rows, ["sending_hash", "sending_at"])
-
-
-def _upsert_publications(rows: list[ListingPublication], update_fields: list[str]) -> None:
-    """Insert or update these rows in one statement.
-
-    On PostgreSQL the rows travel as one array per column (``unnest``):
-    Django's ``bulk_create`` spent about 0.1 s of CPU compiling 50 rows of
-    14 columns (measured while publishing 2,000 listings), more than
-    PostgreSQL took to run it; the array statement costs a few milliseconds.
-    """
-    if connection.vendor != "postgresql":
-        ListingPublication.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["listing"], update_fields=update_fields
-        )
-        return
-    fields = ListingPublication._meta.concrete_fields
-    arrays = [[_column_value(row, f) for row in rows] for f in fields]
-    casts = ", ".join(f"%s::{_ARRAY_TYPES[f.get_internal_type()]}[]" for f in fields)
-    updates = ", ".join(
-        f"{f.column} = EXCLUDED.{f.column}" for f in fields if f.name in update_fields
-    )
-    # Table and column names come from the model, never from input.
-    sql = (
-        f"INSERT INTO {ListingPublication._meta.db_table} "  # noqa: S608
-        f"({', '.join(f.column for f in fields)}) SELECT * FROM unnest({casts}) "
-        f"ON CONFLICT ({ListingPublication._meta.pk.column}) DO UPDATE SET {updates}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
-
-
-_ARRAY_TYPES = {
-    "OneToOneField": "bigint",
-    "CharField": "text",
-    "TextField": "text",
-    "BooleanField": "boolean",
-    "BinaryField": "bytea",
-    "DateTimeField": "timestamptz",
-}
-
-
-def _column_value(row: ListingPublication, field):
-    value = getattr(row, field.attname)
-    return bytes(value) if isinstance(value, memoryview) else value
-
-
 def _set_status(client, items: list[Pending], status: str, answers: dict) -> None:
     if not items:
         return
@@ -386,104 +323,6 @@ def _no_price(item: Pending, config) -> RefusedVariant:
         "price",
         f"no price in force today for {item.listing.product.number} in {area}; nothing sent",
         "NO_PRICE",
-    )
-
-
-def _record(config, pending, answers, recovered, run, result, reopen_failures) -> None:
-    """The answers, the listings' states and the run's checkpoint, in one transaction."""
-    now, batch = timezone.now(), Counter()
-    rows, published, failed = [], {}, []
-    for item in pending:
-        answer = answers.get(item.listing.pk)
-        row = item.publication or ListingPublication(listing_id=item.listing.pk)
-        row.sending_hash, row.sending_at = None, None
-        if isinstance(answer, RefusedVariant):
-            row.error_field, row.error_code = answer.field[:120], answer.code[:60]
-            row.error_message, row.failed_at = answer.message, now
-            failed.append((item, answer))
-            batch["refused"] += 1
-            result.refusals.append(f"{item.draft.sku} {answer.describe()}")
-        else:
-            _accepted(row, item, answer, now)
-            published[item.listing.pk] = item.content_hash
-            batch[_counted(item, recovered)] += 1
-        rows.append(row)
-    _upsert_publications(
-        rows, [f.name for f in ListingPublication._meta.concrete_fields if not f.primary_key]
-    )
-    _set_listing_states(published, [item for item, _ in failed])
-    for item, answer in failed if reopen_failures else ():
-        open_failed_transaction(
-            kind=CATALOG_PUBLISH_LISTING,
-            partner=config.partner,
-            business_key=item.draft.sku,
-            code=f"shopify_{answer.code.lower() or 'refused'}",
-            message=f"{item.draft.sku}: the shop refused {answer.describe()}",
-            subject=item.listing,
-        )
-    result.counts.update(batch)
-    if run is not None and pending:
-        _advance(run, pending, batch, now)
-
-
-def _accepted(row: ListingPublication, item: Pending, answer, now) -> None:
-    if isinstance(answer, PublishedVariant):
-        row.product_gid = answer.product_id or row.product_gid
-        row.variant_gid = answer.variant_id or row.variant_gid
-        row.inventory_item_gid = answer.inventory_item_id or row.inventory_item_gid
-    if item.action in (Action.CREATE, Action.REACTIVATE, Action.UPDATE):
-        row.is_active_in_shop = True
-    elif item.action == Action.UNPUBLISH:
-        row.is_active_in_shop = False
-    row.published_hash, row.published_at = item.content_hash, now
-    row.error_field = row.error_code = row.error_message = ""
-    row.failed_at = None
-
-
-def _counted(item: Pending, recovered: set[int]) -> str:
-    if item.listing.pk in recovered:
-        return "recovered"
-    return {
-        Action.CREATE: "created",
-        Action.UPDATE: "updated",
-        Action.REACTIVATE: "reactivated",
-        Action.UNPUBLISH: "unpublished",
-    }.get(item.action, "unchanged")
-
-
-def _set_listing_states(published: dict[int, bytes], failed: list[Pending]) -> None:
-    """Published or failed -- unless a load changed the listing meanwhile (it stays pending)."""
-    outcomes = [(pk, digest, PublishState.PUBLISHED) for pk, digest in published.items()]
-    outcomes += [(i.listing.pk, i.content_hash, PublishState.FAILED) for i in failed]
-    if not outcomes:
-        return
-    if connection.vendor == "postgresql":
-        ids, digests, states = zip(*outcomes, strict=True)
-        with connection.cursor() as cursor:
-            cursor.execute(_SET_STATES, [list(ids), list(digests), list(states)])
-        return
-    for pk, digest, state in outcomes:
-        Listing.objects.filter(pk=pk, content_hash=digest).update(publish_state=state)
-
-
-# One statement for a batch: each listing's state, where its hash is still the one sent.
-_SET_STATES = """
-UPDATE catalog_listing AS l SET publish_state = o.state
-FROM unnest(%s::bigint[], %s::bytea[], %s::text[]) AS o(id, digest, state)
-WHERE l.id = o.id AND l.content_hash = o.digest
-"""
-
-
-def _advance(run: PublicationRun, pending: list[Pending], batch: Counter, now) -> None:
-    PublicationRun.objects.filter(pk=run.pk).update(
-        checkpoint=max(item.listing.pk for item in pending),
-        done=F("done") + len(pending),
-        created_count=F("created_count") + batch["created"],
-        updated_count=F("updated_count") + batch["updated"] + batch["reactivated"],
-        unpublished_count=F("unpublished_count") + batch["unpublished"],
-        refused_count=F("refused_count") + batch["refused"],
-        recovered_count=F("recovered_count") + batch["recovered"],
-        heartbeat_at=now,
     )
 
 
