@@ -177,3 +177,29 @@ def missing_mappings(failure: Failure) -> list[Cause]:
             )
         )
     return causes
+
+
+# --- the ERP refused a document ----------------------------------------------------------
+# connectors/erp/faults.py writes "ERP fault <CODE>: <the ERP's own text>"; the text says
+# what to fix (a blocked material, a closed period), so it is the group's subject.
+ERP_FAULT = re.compile(r"^ERP fault \S+: (?P<text>.+)$", re.S)
+
+
+@cause_reader("erp_validation")
+@cause_reader("erp_fault")
+def erp_refusal(failure: Failure) -> list[Cause]:
+    refused = ERP_FAULT.match(failure.message.strip())
+    if refused is None:
+        return []
+    text = " ".join(refused["text"].split())[:200]
+    where = f" ({failure.partner_code})" if failure.partner_code else ""
+    return [
+        Cause(
+            kind=failure.kind,
+            code=failure.code,
+            partner_id=failure.partner_id,
+            subject=text,
+            title=f"ERP refused: {text}{where}",
+            fixes=partner_fixes(failure),
+        )
+    ]

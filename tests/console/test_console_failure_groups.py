@@ -84,6 +84,19 @@ def test_failures_are_grouped_by_what_would_fix_them(failures, shop):
     assert [f.label for f in refused.cause.fixes] == ["Partner settings of demo-web"]
 
 
+def test_erp_refusals_are_grouped_by_the_erps_own_words(fail_with):
+    for key in ("WEB-7", "WEB-8"):
+        fail_with(key, "erp_validation", "ERP fault VALIDATION: material MAT-9 is blocked")
+    fail_with("WEB-9", "erp_validation", "ERP fault VALIDATION: sales area closed")
+    fail_with("WEB-10", "erp_validation", "the ERP said no")  # not its format: one generic group
+
+    assert [g.headline for g in failure_groups()] == [
+        "2 orders: ERP refused: material MAT-9 is blocked (demo-web)",
+        "1 order: ERP refused: sales area closed (demo-web)",
+        "1 order: ERP sales order posting: erp_validation (demo-web)",
+    ]
+
+
 def test_the_add_mapping_link_opens_a_prefilled_form(client, operator, failures, shop):
     client.force_login(operator)
     page = client.get(group_titled("BEANIE-RED").cause.fixes[0].url).content.decode()
