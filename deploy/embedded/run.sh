@@ -87,6 +87,17 @@ cat <<BANNER
       -H "Content-Type: application/json" --data @fixtures/demo/order.json
 
 BANNER
+# The filesystem broker keeps each exchange's bindings in control/<exchange>.exchange and
+# creates a missing one without its lock: two processes starting together could both write it
+# and leave it unreadable, and the next start's worker crashed on it. Written here, each table
+# is only ever read and extended under its lock.
+control="${SYNC_BROKER_DIR:-$SYNC_VAR_DIR/broker}/control"
+mkdir -p "$control"
+echo '[]' >"$control/celery.pidbox.exchange"
+for lane in realtime batch; do
+  echo "[[\"$lane\", \"\", \"$lane\"]]" >"$control/$lane.exchange"
+done
+
 # Ctrl-C: honcho sends every process SIGTERM, then SIGKILL after its KILL_WAIT (5 s, not an
 # option): too short for a worker's warm shutdown, which first finishes the task in hand (an
 # ERP call may take its 10 s timeout). SYNC_STOP_GRACE_SECONDS is that wait here.
