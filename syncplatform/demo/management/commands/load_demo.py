@@ -4,6 +4,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -134,14 +136,22 @@ class Command(BaseCommand):
                 f"demo {kind} mappings: {report.added} added, "
                 f"{report.changed} changed, {report.unchanged} unchanged"
             )
+        # demo-erp's catalog sources and 40 generated materials with prices (once)
+        call_command("load_demo_catalog", stdout=self.stderr)
         api_key = self._api_key(channel, earlier.get("DEMO_API_KEY", ""))
         password = admin_password or secrets.token_urlsafe(12)
         admin = get_user_model().objects.filter(username="admin").first()
         if admin is None:
-            get_user_model().objects.create_superuser("admin", "admin@example.com", password)
+            admin = get_user_model().objects.create_superuser(
+                "admin", "admin@example.com", password
+            )
         else:
             admin.set_password(password)
             admin.save()
+        # The alert digest goes to the operations group: the demo's mails land in
+        # $SYNC_VAR_DIR/mail/ addressed to admin@example.com.
+        operations, _ = Group.objects.get_or_create(name="operations")
+        admin.groups.add(operations)
         self.stdout.write(
             f"DEMO_API_KEY={api_key}\nADMIN_USER=admin\nADMIN_PASSWORD={password}\n"
             f"DEMO_ERP_PUSH_USER={DEMO_ERP_PUSH_USER}\nDEMO_ERP_PUSH_PASSWORD={push_password}\n"
