@@ -38,6 +38,8 @@ CREATE TEMP TABLE IF NOT EXISTS catalog_stage_unit (
 CREATE TEMP TABLE IF NOT EXISTS catalog_changed (
     id bigint, number varchar(40), position integer, inserted boolean, is_deleted boolean
 ) ON COMMIT DELETE ROWS;
+-- Emptied at each commit; emptied here too for a load run inside an outer transaction.
+TRUNCATE catalog_stage_product, catalog_stage_unit, catalog_changed;
 """
 
 _UPSERT = """

@@ -25,6 +25,7 @@ CREATE TEMP TABLE IF NOT EXISTS catalog_stage_price (
 CREATE TEMP TABLE IF NOT EXISTS catalog_changed_price (
     material varchar(40), inserted boolean, is_deleted boolean
 ) ON COMMIT DELETE ROWS;
+TRUNCATE catalog_stage_price, catalog_changed_price;
 """
 
 _UPSERT = """
