@@ -4,8 +4,9 @@ Each run recomputes whole hours from indexed time windows (``created_at`` of
 transactions and shipments, both indexed), one hour per query, so memory is
 bounded by one hour's rows and no query scans the table. An hour's figures keep
 moving while its work finishes (an order received at 10:59 posts at 11:01), so
-every run recomputes the hours since ``RECOMPUTE_HOURS`` before the previous
-run; older hours are kept as they were last computed. The first run (or one
+every run recomputes from ``RECOMPUTE_HOURS`` before the last hour computed;
+older hours are kept as they were last computed. Each hour commits on its own,
+so a run that stops half-way is continued by the next. The first run (or one
 after a long stop) covers up to ``HISTORY_DAYS`` back, what the charts show.
 """
 
@@ -41,24 +42,17 @@ def percentile(ordered: list, q: float):
 
 
 def roll_up_recent_hours(now: datetime | None = None) -> int:
-    """Recompute every hour from the one ``RECOMPUTE_HOURS`` before the last run to now.
+    """Recompute every hour from ``RECOMPUTE_HOURS`` before the last one computed to now.
 
     Returns how many hours were computed. Safe to repeat or to overlap another run:
     each hour's rows are upserted whole.
     """
     now = now or timezone.now()
-    last = max(
-        filter(
-            None,
-            (
-                KindHour.objects.aggregate(at=Max("rolled_up_at"))["at"],
-                ShipmentHour.objects.aggregate(at=Max("rolled_up_at"))["at"],
-            ),
-        ),
-        default=None,
-    )
+    # Every computed hour has its ShipmentHour row (zero shipments too), written in
+    # order, each hour in its own commit: the latest is where the last run got to.
+    last_hour = ShipmentHour.objects.aggregate(hour=Max("hour"))["hour"]
     earliest = floor_hour(now - timedelta(days=HISTORY_DAYS))
-    start = earliest if last is None else max(earliest, floor_hour(last) - RECOMPUTE_HOURS * HOUR)
+    start = earliest if last_hour is None else max(earliest, last_hour - RECOMPUTE_HOURS * HOUR)
     hour, hours = start, 0
     while hour <= now:
         roll_up_hour(hour, now)

@@ -257,3 +257,20 @@ def test_a_later_rollup_recomputes_the_recent_hours_as_their_work_finishes(make_
 
     assert KindHour.objects.get(kind=ORDER_POSTING).succeeded == 1
     assert SyncTransaction.objects.get(pk=tx.pk).state == TransactionState.SUCCEEDED
+
+
+def test_a_rollup_that_stopped_half_way_is_continued_from_the_last_hour_it_wrote(
+    make_transaction,
+):
+    now = timezone.now()
+    stopped_at = floor_hour(now) - timedelta(hours=30)
+    ShipmentHour.objects.create(hour=stopped_at, shipments=0, rolled_up_at=now)
+    received_at(make_transaction("GAP-1"), stopped_at + timedelta(hours=10))
+    received_at(make_transaction("OLD-1"), stopped_at - timedelta(hours=10))  # done before
+
+    hours = roll_up_recent_hours(now)
+
+    assert hours == 34  # from 3 hours before the last one written, to the current hour
+    assert list(KindHour.objects.values_list("hour", "received")) == [
+        (stopped_at + timedelta(hours=10), 1)
+    ]
