@@ -71,10 +71,11 @@ class SandboxShop:
         self.dice = random.Random(seed)
         self.stats: Counter[str] = Counter()
         self._dirty = False
-        if store.dump_path is not None:
-            threading.Thread(target=self._dump_now_and_then, daemon=True).start()
+        self._dumper: threading.Thread | None = None
 
     def __call__(self, environ, start_response):
+        if self.store.dump_path is not None and self._dumper is None:
+            self._start_dumper()
         path, method = environ.get("PATH_INFO", ""), environ["REQUEST_METHOD"]
         if path.startswith(GRAPHQL_PREFIX) and path.endswith(GRAPHQL_SUFFIX):
             version = path[len(GRAPHQL_PREFIX) : -len(GRAPHQL_SUFFIX)]
@@ -252,6 +253,14 @@ class SandboxShop:
             "locations": store.locations,
             "created_by_sku": dict(store.created_by_sku),
         }
+
+    def _start_dumper(self) -> None:
+        # Started by the first request, in the process that serves (gunicorn's worker is
+        # forked after this object is made, and a thread does not survive a fork).
+        with self.lock:
+            if self._dumper is None:
+                self._dumper = threading.Thread(target=self._dump_now_and_then, daemon=True)
+                self._dumper.start()
 
     def _dump_now_and_then(self) -> None:
         while True:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from graphql import GraphQLError
 
 from .faults import FaultSettings
+from .inventory import set_quantities
 from .schema import needs_change_from_quantity
 from .store import ShopStore, UserErrors, gid, number_of, user_error
 
@@ -238,8 +239,8 @@ def resolve_inventory_set_quantities(_root, info, input):
     context: RequestContext = info.context
     store = context.store
     try:
-        number, changes = store.set_quantities(
-            input, change_from_required=needs_change_from_quantity(context.version)
+        number, changes = set_quantities(
+            store, input, change_from_required=needs_change_from_quantity(context.version)
         )
     except UserErrors as refused:
         return {"inventoryAdjustmentGroup": None, "userErrors": refused.errors}

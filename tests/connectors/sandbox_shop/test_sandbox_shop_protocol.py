@@ -374,3 +374,20 @@ def test_control_endpoint_refuses_an_unknown_setting(shop):
 
     assert response.status_code == 400
     assert response.json() == {"error": "unknown fault setting 'fail_ratio'"}
+
+
+def test_records_kept_in_the_dump_file_survive_a_restart(tmp_path):
+    from tests.connectors.sandbox_shop.shop_process import running_sandbox_shop
+
+    dump = tmp_path / "shop.json"
+    with running_sandbox_shop(tmp_path, "--dump", str(dump)) as first:
+        created = create(first, sku="KEPT-1")
+    with running_sandbox_shop(tmp_path, "--dump", str(dump)) as second:
+        (variant,) = second.variants()
+        created_by_sku = second.records()["created_by_sku"]
+
+    assert (
+        f"gid://shopify/ProductVariant/{variant['id']}"
+        == (created["product"]["variants"]["nodes"][0]["id"])
+    )
+    assert created_by_sku == {"KEPT-1": 1}
