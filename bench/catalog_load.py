@@ -23,7 +23,7 @@ Measured:
   (what ``manage.py load_catalog FILE`` runs: stored with its sha256, planned
   in chunks, each chunk read, staged with COPY and upserted by content hash,
   listings derived for a channel selling sales org 1000 / channel 10 with
-  SKU = material number) into an empty catalog, in a fresh child process
+  SKU = material number) into the demo catalog (``load_demo``), in a fresh child process
   whose peak RSS is reported;
 * the delta load of the 1 % file on top of it, in another child process.
 
@@ -34,8 +34,8 @@ While the catalog app has no ``load_file_now`` the platform part prints
 
 Set-up (not timed): its own database ``$BENCH_CATALOG_DATABASE`` (default
 ``syncplatform_bench_catalog``), dropped, recreated, migrated, ``load_demo``,
-a MATMAS05 catalog source for demo-erp, demo-web's channel config listing
-1000/10.
+demo-erp's MATMAS05 catalog source (made when the demo has none),
+demo-web's channel config listing 1000/10 with SKU = material number.
 
 Run: ``make bench`` or, with the servers' variables in the environment,
 ``.venv/bin/python bench/catalog_load.py`` (``SYNC_BENCH_CATALOG_COUNT=20000``
@@ -261,8 +261,9 @@ def catalog_is_built() -> bool:
     return loads.exists() and "\ndef load_file_now(" in loads.read_text()
 
 
-def prepare_platform(database_url: str) -> None:
-    """Migrated database, demo partners, a MATMAS05 source, demo-web listing 1000/10."""
+def prepare_platform(database_url: str) -> str:
+    """Migrated database, demo partners, demo-erp's MATMAS05 source (its code), demo-web
+    listing 1000/10."""
     manage(database_url, "migrate", "--no-input")
     manage(database_url, "load_demo")
     script = f"""
@@ -274,14 +275,16 @@ django.setup()
 from syncplatform.catalog.models import CatalogSource
 from syncplatform.partners.models import ChannelConfig, Partner
 erp = Partner.objects.get(code="demo-erp")
-CatalogSource.objects.update_or_create(
-    code={SOURCE_CODE!r}, defaults={{"partner": erp, "kind": "MATMAS05"}}
-)
+source = CatalogSource.objects.filter(partner=erp, kind="MATMAS05").first()
+if source is None:
+    source = CatalogSource.objects.create(code={SOURCE_CODE!r}, partner=erp, kind="MATMAS05")
+print("SOURCE", source.code)
 ChannelConfig.objects.filter(partner__code="demo-web").update(
     sales_org="1000", distribution_channel="10", new_materials_get_material_sku=True
 )
 """
-    run_child(database_url, script)
+    output = run_child(database_url, script)
+    return next(ln for ln in output.splitlines() if ln.startswith("SOURCE ")).split()[1]
 
 
 def run_child(database_url: str, script: str) -> str:
@@ -302,9 +305,9 @@ def run_child(database_url: str, script: str) -> str:
     return child.stdout
 
 
-def platform_load(database_url: str, path: Path) -> dict:
+def platform_load(database_url: str, source: str, path: Path) -> dict:
     """``load_file_now`` of ``path`` in a fresh process: its summary, seconds and peak RSS."""
-    script = LOAD_CHILD.format(repo=str(REPO), source=SOURCE_CODE, path=str(path))
+    script = LOAD_CHILD.format(repo=str(REPO), source=source, path=str(path))
     output = run_child(database_url, script)
     line = next((ln for ln in output.splitlines() if ln.startswith("LOADED ")), None)
     if line is None:
@@ -360,15 +363,15 @@ def main() -> int:
         )
         return 0
 
-    prepare_platform(database_url)
-    full = platform_load(database_url, base)
+    source = prepare_platform(database_url)
+    full = platform_load(database_url, source, base)
     say(
         f"full load: {full['seconds']:.1f} s, peak RSS {full['peak_mb']:.0f} MB; read "
         f"{full['read']}, added {full['added']}, changed {full['changed']}, unchanged "
         f"{full['unchanged']}, deleted {full['deleted']}, refused {full['refused']}, "
         f"listings changed {full['listings_changed']}"
     )
-    delta_run = platform_load(database_url, delta)
+    delta_run = platform_load(database_url, source, delta)
     written = delta_run["changed"] + delta_run["added"] + delta_run["deleted"]
     say(
         f"delta load ({expected_changes} changed): {delta_run['seconds']:.1f} s, peak RSS "
