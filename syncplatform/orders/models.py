@@ -144,19 +144,16 @@ class Order(TimeStampedModel):
         return self.status
 
     # --- transitions ---------------------------------------------------------
-    def mark_posted(
-        self,
-        erp_document_number: str,
-        erp_delivery_number: str = "",
-        erp_value: ErpOrderValue | None = None,
-    ) -> None:
-        """Posted as ``erp_document_number``; ``erp_value`` is what the ERP confirmed it at."""
+    def hold_erp_value(self, erp_value: ErpOrderValue | None) -> None:
+        """Keep what the ERP confirmed the order at; saved by ``mark_posted``. None: unknown."""
+        if erp_value is not None:
+            self.erp_net_value, self.erp_tax_value = erp_value.net, erp_value.tax
+            self.erp_currency = erp_value.currency
+
+    def mark_posted(self, erp_document_number: str, erp_delivery_number: str = "") -> None:
+        """Posted as ``erp_document_number``, with the value ``hold_erp_value`` kept, if any."""
         self.erp_document_number = erp_document_number
         self.erp_delivery_number = erp_delivery_number
-        if erp_value is not None:
-            self.erp_net_value = erp_value.net
-            self.erp_tax_value = erp_value.tax
-            self.erp_currency = erp_value.currency
         self.posted_at = timezone.now()
         self.status = OrderStatus.POSTED
         self.save(

@@ -251,8 +251,13 @@ def _posted_as(
             f"sales order {document_number}{delivery}{worth} {how}"
             f" (reference {order.erp_reference})"
         ),
-        apply=lambda: order.mark_posted(document_number, delivery_number, value),
+        apply=lambda: _mark_posted(order, document_number, delivery_number, value),
     )
+
+
+def _mark_posted(order: Order, document_number, delivery_number, value) -> None:
+    order.hold_erp_value(value)
+    order.mark_posted(document_number, delivery_number)
 
 
 def erp_order_value(confirmation: SalesOrderConfirmation) -> ErpOrderValue | None:
