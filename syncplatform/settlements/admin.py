@@ -18,7 +18,7 @@ from syncplatform.partners.models import Partner
 
 from .choices import ImportStatus
 from .models import SettlementFormat, SettlementImport, SettlementLine
-from .services import BadSettlementFile, import_settlements
+from .services import BadSettlementFile, import_settlements, match_settlement_lines
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a year of a busy shop's payouts is a few MB
 
@@ -82,9 +82,23 @@ class SettlementImportAdmin(admin.ModelAdmin):
         "size",
     )
     fields = readonly_fields
+    actions = ["link_lines_to_orders"]
 
     def has_change_permission(self, request, obj=None):
         return False  # an import is a record of what happened; upload again to add
+
+    def has_link_permission(self, request):
+        return request.user.has_perm("settlements.add_settlementline")
+
+    @admin.action(
+        description="Link unmatched lines of these channels to orders that arrived since",
+        permissions=["link"],
+    )
+    def link_lines_to_orders(self, request, queryset):
+        channels = Partner.objects.filter(pk__in=queryset.values("channel_id")).order_by("code")
+        for channel in channels:
+            linked = match_settlement_lines(channel)
+            self.message_user(request, f"{channel.code}: {linked} line(s) linked to orders.")
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser

@@ -244,3 +244,38 @@ def test_nobody_but_a_superuser_deletes_an_import_and_nobody_edits_one(finance_c
     assert change.status_code == 403
     record.refresh_from_db()
     assert record.file_name == "payouts.csv"
+
+
+def test_finance_links_lines_whose_order_came_later_with_the_action(finance_client, shop):
+    from tests.settlements.conftest import make_order
+
+    upload(finance_client, shop, shopify_file(shopify_row("#3001"), shopify_row("#3002")))
+    order = make_order(shop, "3001")
+
+    response = finance_client.post(
+        IMPORTS,
+        {
+            "action": "link_lines_to_orders",
+            "_selected_action": [SettlementImport.objects.get().pk],
+        },
+        follow=True,
+    )
+
+    assert messages_of(response) == ["demo-web: 1 line(s) linked to orders."]
+    assert SettlementLine.objects.get(order_reference="#3001").order == order
+    assert SettlementLine.objects.get(order_reference="#3002").order is None
+
+
+def test_operations_are_not_offered_the_link_action(operations_client, import_bytes):
+    import_bytes(shopify_file(shopify_row("#3001")))
+
+    page = operations_client.get(IMPORTS).content.decode()
+
+    assert "payouts.csv" in page  # the import is listed
+    assert "link_lines_to_orders" not in page
+
+
+def test_finance_is_offered_the_link_action(finance_client, import_bytes):
+    import_bytes(shopify_file(shopify_row("#3001")))
+
+    assert "link_lines_to_orders" in finance_client.get(IMPORTS).content.decode()
