@@ -18,14 +18,14 @@ def catalog_files_under_tmp(settings, tmp_path):
 @pytest.fixture
 def materials_source(erp):
     return CatalogSource.objects.create(
-        partner=erp, code="erp-materials", kind=SourceKind.MATMAS05, chunk_size=7
+        partner=erp, code="erp-materials", kind=SourceKind.MATMAS05, chunk_size=7, accepts_push=True
     )
 
 
 @pytest.fixture
 def prices_source(erp):
     return CatalogSource.objects.create(
-        partner=erp, code="erp-prices", kind=SourceKind.COND_A04, chunk_size=7
+        partner=erp, code="erp-prices", kind=SourceKind.COND_A04, chunk_size=7, accepts_push=True
     )
 
 

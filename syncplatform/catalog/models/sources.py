@@ -38,7 +38,9 @@ class CatalogSource(TimeStampedModel):
     kind = models.CharField(max_length=10, choices=SourceKind.choices)
     is_active = models.BooleanField(default=True)
     accepts_push = models.BooleanField(
-        default=True, help_text="Pushed IDocs of this type from this ERP load into this source."
+        default=False,
+        help_text="Pushed IDocs of this type from this ERP load into this source "
+        "(one source per ERP and type may take them).",
     )
     chunk_size = models.PositiveIntegerField(
         default=20000,
