@@ -275,3 +275,28 @@ def test_a_shop_outage_retries_the_publication_and_keeps_the_queue(
     assert (tx.state, tx.last_error_code) == ("retrying", "transient")
     assert "503" in tx.last_error_message
     assert Availability.objects.publish_queue(channel.pk).count() == 2
+
+
+def test_a_figure_recomputed_while_the_old_one_was_being_sent_is_sent_again(
+    config, settle, channel, shop
+):
+    from syncplatform.audit.models import SyncTransaction
+
+    settle(report, config, 801, "20261123", [("MAT-100200", "10", "10")])
+    settle(report, config, 802, "20261124", [("MAT-100200", "7", "7")])
+    # given a publication read the row at 7 ...
+    on_the_way = list(Availability.objects.filter(channel_location="STORE-017"))
+    # ... while a recompute (back to the 10 last published) found nothing to send
+    Availability.objects.filter(channel_location="STORE-017").update(
+        available=10, is_publish_pending=False
+    )
+    SyncTransaction.objects.filter(kind="availability.publish").update(state="succeeded")
+
+    # when the publication records that the shop took 7
+    still = publication.record_published(on_the_way)
+
+    # then the row is queued again (the shop shows 7, we hold 10) and a publication is queued
+    assert still == 1
+    row = Availability.objects.get(channel_location="STORE-017")
+    assert (row.available, row.published_quantity, row.is_publish_pending) == (10, 7, True)
+    assert SyncTransaction.objects.filter(kind="availability.publish", state="received").exists()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from connectors.errors import TransientError
@@ -165,18 +165,27 @@ def quantity_of(row: Availability) -> InventoryQuantity:
     return InventoryQuantity(row.channel_sku, row.channel_location, row.available)
 
 
-def record_published(rows: list[Availability]) -> None:
-    """Record the quantities sent (two statements); rows recomputed meanwhile stay queued."""
+def record_published(rows: list[Availability]) -> int:
+    """Record the quantities sent (three statements); returns how many still differ.
+
+    A row recomputed while its old figure was on the way differs from what was
+    sent: it stays (or becomes again) queued, and a follow-up publication is
+    queued for it.
+    """
     if not rows:
-        return
+        return 0
     now = timezone.now()
     for row in rows:
         row.published_quantity, row.published_at = row.available, now
+    differs = ExpressionWrapper(~Q(available=F("published_quantity")), output_field=BooleanField())
     with transaction.atomic():
         Availability.objects.bulk_update(rows, ["published_quantity", "published_at"])
-        Availability.objects.filter(
-            pk__in=[row.pk for row in rows], available=F("published_quantity")
-        ).update(is_publish_pending=False, publish_error="")
+        sent = Availability.objects.filter(pk__in=[row.pk for row in rows])
+        sent.update(is_publish_pending=differs, publish_error="")
+        still = sent.filter(is_publish_pending=True).count()
+        if still:
+            queue_publication(rows[0].channel_id)
+    return still
 
 
 def record_refused(refusals: list[tuple[Availability, str]]) -> None:

@@ -80,24 +80,28 @@ def _store(computed: list[Computed]) -> list[Availability]:
     rows = []
     for item in computed:
         t, parts = item.target, item.components
-        row = Availability(
-            channel_id=t.channel_id,
-            channel_sku=t.channel_sku,
-            channel_location=t.channel_location,
-            warehouse_id=t.warehouse_id,
-            material=t.material,
-            stock_quantity=parts.stock,
-            stock_as_of=item.stock_as_of,
-            open_order_quantity=parts.open_orders,
-            shipped_since_report=parts.shipped_since_report,
-            safety_stock=parts.safety_stock,
-            available=parts.available,
-            computed_at=now,
-            publish_error="",
+        figures = (
+            t.warehouse_id,
+            t.material,
+            parts.stock,
+            item.stock_as_of,
+            parts.open_orders,
+            parts.shipped_since_report,
+            parts.safety_stock,
+            parts.available,
         )
-        key = (t.channel_id, t.channel_sku, t.channel_location)
-        if stored.get(key) != tuple(getattr(row, name) for name in FIELDS):
-            rows.append(row)
+        if stored.get((t.channel_id, t.channel_sku, t.channel_location)) == figures:
+            continue  # unchanged: not written, not published
+        rows.append(
+            Availability(
+                channel_id=t.channel_id,
+                channel_sku=t.channel_sku,
+                channel_location=t.channel_location,
+                computed_at=now,
+                publish_error="",
+                **dict(zip(FIELDS, figures, strict=True)),
+            )
+        )
     if rows:
         Availability.objects.bulk_create(
             rows,
