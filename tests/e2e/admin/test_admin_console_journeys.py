@@ -171,3 +171,33 @@ def test_finance_see_the_groups_without_mapping_edits_or_buttons(
     expect(page.get_by_role("button", name="Resolve all with this reason")).to_have_count(0)
     browser.shot("failure-group-read-only")
     assert browser.open("/admin/mappings/skumapping/add/?channel_sku=NEW-HAT-3").status == 403
+
+
+def test_operations_retry_a_failed_posting_from_its_orders_page(
+    demo_channel, web_server, admin_browser, staff_user
+):
+    # given: a failed posting, and operations on its order's page
+    staff_user("olga", "operations")
+    tx = failed_posting(web_server, demo_channel, "E2E-CONSOLE-O1", "LATE-SKU-5")
+    browser, page = admin_browser, admin_browser.page
+    browser.log_in("olga", "olga-password-1")
+    browser.open(f"/admin/orders/order/{tx.subject_id}/change/")
+    expect(page.locator(".field-shown_status")).to_contain_text("Failed")
+    expect(page.get_by_role("link", name="Resolve", exact=True)).to_be_visible()
+    expect(page.locator("input[name='_save']")).to_have_count(0)
+    browser.shot("order-with-failed-posting")
+
+    # when they press Retry now there
+    page.get_by_role("button", name="Retry now").click()
+
+    # then the posting is sent again and they are back on the order's page
+    expect(page.locator("ul.messagelist")).to_contain_text("1 transaction(s) sent for retry")
+    expect(page.locator(".field-channel_order_number")).to_contain_text("E2E-CONSOLE-O1")
+    expect(page.get_by_role("button", name="Retry now")).to_have_count(0)
+    browser.shot("order-retried")
+    event = SyncTransaction.objects.get(pk=tx.pk).events.order_by("-id").first()
+    assert (event.kind, event.actor.username, event.message) == (
+        EventKind.REPLAYED,
+        "olga",
+        "retry now",
+    )
