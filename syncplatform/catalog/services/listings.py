@@ -34,40 +34,51 @@ SELECT partner_id, sales_org, distribution_channel, price_condition_type,
 FROM partners_channelconfig WHERE sales_org <> '' AND distribution_channel <> ''
 """
 
+# SkuMapping has no index on erp_material: every lookup by material below is a
+# join the planner runs as one hash (anti/semi) join per chunk, never a lookup per row.
 _UNMAPPED = """
 SELECT p.number, p.base_unit FROM catalog_product p
 WHERE p.id IN ({products}) AND NOT p.is_deleted
   AND p.sales_areas @> jsonb_build_array(jsonb_build_object(
       'VKORG', %(org)s::text, 'VTWEG', %(dc)s::text, 'LVORM', false))
   AND NOT EXISTS (SELECT 1 FROM mappings_skumapping m
-                  WHERE m.channel_id = %(channel)s
-                    AND (m.erp_material = p.number OR m.channel_sku = p.number))
+                  WHERE m.channel_id = %(channel)s AND m.erp_material = p.number)
+  AND NOT EXISTS (SELECT 1 FROM mappings_skumapping m
+                  WHERE m.channel_id = %(channel)s AND m.channel_sku = p.number)
 """
 
 # Containment of {VKORG, VTWEG, LVORM: false} matches a sales area not flagged
-# deleted, whatever its status; the statement below decides listed-ness the same way.
+# deleted, whatever its status; the ORM path below decides listed-ness the same way.
 _DERIVE = """
-WITH candidates AS (
-    SELECT p.id AS product_id, p.content_hash,
+WITH products AS (
+    SELECT p.id AS product_id, p.number, p.content_hash,
            (NOT p.is_deleted AND p.sales_areas @> jsonb_build_array(jsonb_build_object(
-               'VKORG', %(org)s::text, 'VTWEG', %(dc)s::text, 'LVORM', false))) AS in_area,
-           (SELECT m.channel_sku FROM mappings_skumapping m
-            WHERE m.channel_id = %(channel)s AND m.erp_material = p.number AND m.is_active
-              AND (m.valid_from IS NULL OR m.valid_from <= %(today)s)
-              AND (m.valid_to IS NULL OR m.valid_to >= %(today)s)
-            ORDER BY m.id LIMIT 1) AS sku,
-           (SELECT pr.content_hash FROM catalog_price pr
-            WHERE pr.material = p.number AND pr.sales_org = %(org)s
-              AND pr.distribution_channel = %(dc)s AND pr.condition_type = %(condition)s
-              AND NOT pr.is_deleted AND pr.valid_from <= %(today)s AND pr.valid_to >= %(today)s
-            ORDER BY pr.valid_from DESC LIMIT 1) AS price_hash
+               'VKORG', %(org)s::text, 'VTWEG', %(dc)s::text, 'LVORM', false))) AS in_area
     FROM catalog_product p WHERE p.id IN ({products})
+), skus AS (
+    SELECT DISTINCT ON (m.erp_material) m.erp_material, m.channel_sku
+    FROM mappings_skumapping m
+    WHERE m.channel_id = %(channel)s AND m.is_active
+      AND (m.valid_from IS NULL OR m.valid_from <= %(today)s)
+      AND (m.valid_to IS NULL OR m.valid_to >= %(today)s)
+      AND m.erp_material IN (SELECT number FROM products)
+    ORDER BY m.erp_material, m.id
+), prices AS (
+    SELECT DISTINCT ON (pr.material) pr.material, pr.content_hash
+    FROM catalog_price pr
+    WHERE pr.material IN (SELECT number FROM products) AND pr.sales_org = %(org)s
+      AND pr.distribution_channel = %(dc)s AND pr.condition_type = %(condition)s
+      AND NOT pr.is_deleted AND pr.valid_from <= %(today)s AND pr.valid_to >= %(today)s
+    ORDER BY pr.material, pr.valid_from DESC
 ), wanted AS (
-    SELECT c.product_id, COALESCE(c.sku, l.channel_sku) AS channel_sku,
-           (c.in_area AND c.sku IS NOT NULL) AS is_listed, c.content_hash, c.price_hash
-    FROM candidates c
-    LEFT JOIN catalog_listing l ON l.channel_id = %(channel)s AND l.product_id = c.product_id
-    WHERE (c.in_area AND c.sku IS NOT NULL) OR l.id IS NOT NULL
+    SELECT pd.product_id, COALESCE(s.channel_sku, l.channel_sku) AS channel_sku,
+           (pd.in_area AND s.channel_sku IS NOT NULL) AS is_listed, pd.content_hash,
+           pr.content_hash AS price_hash
+    FROM products pd
+    LEFT JOIN skus s ON s.erp_material = pd.number
+    LEFT JOIN prices pr ON pr.material = pd.number
+    LEFT JOIN catalog_listing l ON l.channel_id = %(channel)s AND l.product_id = pd.product_id
+    WHERE (pd.in_area AND s.channel_sku IS NOT NULL) OR l.id IS NOT NULL
 )
 INSERT INTO catalog_listing AS l (
     channel_id, product_id, channel_sku, is_listed, content_hash, publish_state, changed_at
