@@ -180,8 +180,9 @@ SYNC_BEHIND_TLS_PROXY = env_bool("SYNC_BEHIND_TLS_PROXY", default=IS_PRODUCTION)
 if SYNC_BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
-    # Load balancers probe over plain HTTP: health answers there, everything else redirects.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    # Load balancers probe and Prometheus scrapes each process over plain HTTP: health and
+    # /metrics (token or network protected) answer there, everything else redirects.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SYNC_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SYNC_HSTS_INCLUDE_SUBDOMAINS", default=True)
