@@ -1,5 +1,7 @@
 """/metrics scraped over HTTP from a real gunicorn and parsed with Prometheus' own parser."""
 
+import ast
+import subprocess
 import uuid
 from datetime import timedelta
 
@@ -20,7 +22,7 @@ from syncplatform.console.metrics import first_event_id_since
 from syncplatform.orders.models import ERP_ORDER_POST
 from syncplatform.partners.choices import PartnerKind
 from syncplatform.partners.models import Partner
-from tests.support.processes import BIN, ServerProcess, child_env, free_port
+from tests.support.processes import BIN, PYTHON, ServerProcess, child_env, free_port
 
 TOKEN = "metrics-test-token-0123456789"
 
@@ -184,3 +186,27 @@ def test_the_window_starts_at_the_first_event_at_or_after_its_moment(channel):
     assert first_event_id_since(events[3].at) == events[3].pk
     assert first_event_id_since(events[3].at - timedelta(seconds=30)) == events[3].pk
     assert first_event_id_since(events[-1].at + timedelta(seconds=1)) is None
+
+
+@pytest.mark.django_db
+def test_behind_the_tls_proxy_metrics_answer_plain_http_like_the_health_probes(client, settings):
+    # given the settings production computes behind the proxy
+    probe = subprocess.run(
+        [PYTHON, "-c", "from django.conf import settings; print(settings.SECURE_REDIRECT_EXEMPT)"],
+        env=child_env(SYNC_BEHIND_TLS_PROXY="1", DJANGO_SETTINGS_MODULE="syncplatform.settings"),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    exempt = ast.literal_eval(probe.stdout.strip())
+    settings.SECURE_SSL_REDIRECT, settings.SECURE_REDIRECT_EXEMPT = True, exempt
+    settings.SYNC_METRICS_TOKEN = TOKEN
+
+    # when Prometheus scrapes a process over plain HTTP
+    scraped = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    admin = client.get("/admin/")
+
+    # then metrics answer there, and the rest still goes to HTTPS
+    assert "^metrics$" in exempt
+    assert scraped.status_code == 200
+    assert admin.status_code == 301 and admin.url.startswith("https://")
