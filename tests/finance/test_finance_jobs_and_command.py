@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from openpyxl import load_workbook
@@ -161,3 +162,38 @@ def test_reconcile_command_refuses_bad_arguments_by_name(channel, tmp_path, argu
         call_command("reconcile", *args, stdout=io.StringIO(), stderr=io.StringIO())
     assert str(error.value) == message
     assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_visible_to_other_sessions_while_the_report_runs(
+    channel, erp, monkeypatch, published
+):
+    # given three committed orders and a report that records progress after each
+    for _ in range(3):
+        history(channel, erp, invoices=[INV], settlements=[PAID])
+    report = ReconciliationReport.objects.create(
+        period_from=date(2026, 11, 1), period_to=date(2026, 11, 30), format="csv"
+    )
+    report.channels.set([channel])
+    monkeypatch.setattr("syncplatform.finance.services.reports.PROGRESS_EVERY", 1)
+    seen = []
+    record = ReconciliationReport.record_progress
+
+    def record_and_look(self, rows_done):
+        record(self, rows_done)
+        other = connections.create_connection(DEFAULT_DB_ALIAS)  # another session (the admin)
+        try:
+            with other.cursor() as cursor:
+                cursor.execute(
+                    "SELECT rows_done, rows_total FROM finance_reconciliationreport WHERE id = %s",
+                    [self.pk],
+                )
+                seen.append(cursor.fetchone())
+        finally:
+            other.close()
+
+    monkeypatch.setattr(ReconciliationReport, "record_progress", record_and_look)
+    # when it runs as a worker runs it (outside any transaction)
+    run_report(report)
+    # then each step was committed when it was written
+    assert seen == [(1, 3), (2, 3), (3, 3), (3, 3)]

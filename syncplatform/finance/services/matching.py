@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from syncplatform.audit.choices import TransactionState
@@ -288,24 +288,40 @@ def count_orders(scope: Scope) -> int:
 
 def reconciled_orders(scope: Scope, rules_for) -> Iterator[ReconciledOrder]:
     """Every order in scope, classified, by order id; ``rules_for(channel_id, currency)``
-    gives the ``Rules`` to judge it by. Streams through a server-side cursor inside
-    one read transaction (a consistent snapshot of all five sides)."""
+    gives the ``Rules`` to judge it by. Streams through a server-side cursor: one
+    statement, one snapshot of all five sides."""
     sql, params = facts_sql(scope)
     cancelled = reconciliation_sources().cancelled_status
     as_of = scope.as_of
     is_sqlite = connection.vendor == "sqlite"
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # A cursor is planned for its first 10 % of rows by default (nested loops over
-            # indexes); every row is read, so plan for all of them: measured 2x faster.
-            with connection.cursor() as settings_cursor:
-                settings_cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
-        cursor.execute(sql, params)
+    with connection.chunked_cursor() as cursor:
+        _execute_for_every_row(cursor, sql, params)
         while rows := cursor.fetchmany(CHUNK_ROWS):
             for row in rows:
                 if is_sqlite:
                     row = _decimals_from_sqlite(row)
                 yield _reconcile(row, cancelled, as_of, rules_for)
+
+
+def _execute_for_every_row(cursor, sql: str, params: list) -> None:
+    """Run the statement on a server-side cursor planned for all its rows.
+
+    Outside a transaction (a batch worker) Django declares the cursor WITH HOLD:
+    PostgreSQL runs the statement in one snapshot and keeps its result on the
+    server, and the report's own writes (progress, the job's lease, exceptions)
+    commit as they happen, so the admin shows the progress. A cursor is planned
+    for its first 10 % of rows by default (nested loops over indexes); every row
+    is read here, so it is planned for all of them: measured 2x faster.
+    """
+    if connection.vendor != "postgresql":
+        cursor.execute(sql, params)
+        return
+    with connection.cursor() as settings_cursor:
+        settings_cursor.execute("SET cursor_tuple_fraction = 1.0")
+        try:
+            cursor.execute(sql, params)
+        finally:
+            settings_cursor.execute("RESET cursor_tuple_fraction")
 
 
 def _reconcile(row, cancelled: str, as_of: date, rules_for) -> ReconciledOrder:
