@@ -19,7 +19,7 @@ with queries that stay cheap at a million transactions.
   broker did not answer for is left out).
 - ``syncplatform_schedule_last_run_age_seconds{schedule,job}``: per beat row
   that has run.
-- ``syncplatform_breaker_state{breaker,state}``: only once an app declares a
+- ``syncplatform_breaker_state{endpoint,state}``: only once an app declares a
   breaker model (issue 13).
 
 Access (``metrics_view``): a bearer token equal to ``SYNC_METRICS_TOKEN``, or a
@@ -144,10 +144,10 @@ class PlatformCollector:
         family = GaugeMetricFamily(
             "syncplatform_breaker_state",
             "1 for each ERP endpoint's circuit-breaker state now.",
-            labels=["breaker", "state"],
+            labels=["endpoint", "state"],
         )
         for breaker in breakers:
-            family.add_metric([breaker.name, breaker.state], 1)
+            family.add_metric([breaker.endpoint, breaker.state], 1)
         return family
 
 

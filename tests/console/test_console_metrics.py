@@ -18,6 +18,7 @@ from syncplatform.audit.dispatch import RUN_SCHEDULED_JOB_TASK
 from syncplatform.audit.models import TransactionEvent
 from syncplatform.audit.runner import Outcome, run_transaction
 from syncplatform.audit.services import open_transaction
+from syncplatform.console.dashboard import BreakerState
 from syncplatform.console.metrics import first_event_id_since
 from syncplatform.orders.models import ERP_ORDER_POST
 from syncplatform.partners.choices import PartnerKind
@@ -210,3 +211,27 @@ def test_behind_the_tls_proxy_metrics_answer_plain_http_like_the_health_probes(c
     assert "^metrics$" in exempt
     assert scraped.status_code == 200
     assert admin.status_code == 301 and admin.url.startswith("https://")
+
+
+@pytest.mark.django_db
+def test_breaker_states_are_served_once_a_breaker_model_tells_them(client, settings, monkeypatch):
+    settings.SYNC_METRICS_TOKEN = TOKEN
+    monkeypatch.setattr("syncplatform.console.metrics.breaker_states", lambda: None)
+    without = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
+    monkeypatch.setattr(
+        "syncplatform.console.metrics.breaker_states",
+        lambda: [BreakerState("demo-erp", "open"), BreakerState("other-erp", "closed")],
+    )
+    scraped = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
+
+    assert "syncplatform_breaker_state" not in without
+    found = {
+        frozenset(s.labels.items()): s.value
+        for family in text_string_to_metric_families(scraped)
+        if family.name == "syncplatform_breaker_state"
+        for s in family.samples
+    }
+    assert found == {
+        frozenset({("endpoint", "demo-erp"), ("state", "open")}): 1,
+        frozenset({("endpoint", "other-erp"), ("state", "closed")}): 1,
+    }
