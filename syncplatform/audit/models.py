@@ -232,6 +232,20 @@ class SyncTransaction(models.Model):
         self.next_attempt_at = None
         return self._move(TransactionState.SUCCEEDED, EventKind.SKIPPED, message)
 
+    def hold(self, message: str):
+        """Park a runnable row in ``waiting`` without spending an attempt (its kind's gate).
+
+        A row already waiting stays so without a second event; the gate that held
+        it back publishes it again when a slot is its turn (``audit.gates``).
+        """
+        if self.state == TransactionState.WAITING:
+            return None
+        if not self.is_claimable():
+            raise InvalidTransition(f"cannot hold back a transaction that is {self.state}")
+        self.next_attempt_at = None
+        self._end_lease()
+        return self._move(TransactionState.WAITING, EventKind.HELD, message)
+
     def start_attempt(self, lease_seconds: int):
         """Claim the row for one attempt; the lease lets the sweeper recover a lost worker."""
         now = timezone.now()
@@ -388,3 +402,7 @@ class TransactionEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise InvalidTransition("transaction events are append-only")
+
+
+# The gates' rows (in-flight slots, waiters, breakers) live in their own module.
+from .gate_models import Breaker, GateSlot, GateWaiter  # noqa: E402, F401

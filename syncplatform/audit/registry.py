@@ -68,6 +68,34 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class GateTarget:
+    """The partner endpoint one transaction goes to, as its gate sees it."""
+
+    key: str  # one breaker and one set of slots per key, e.g. "erp-endpoint:7"
+    capacity: int  # the most transactions in flight to it at once (max_in_flight)
+    label: str  # what an operator reads, e.g. "ERP endpoint of demo-erp"
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A shared in-flight cap and a circuit breaker in front of a kind's handler.
+
+    ``target(tx)`` names the endpoint the transaction talks to (None: not gated).
+    The runner consults the gate before each attempt (``audit.gates``): at most
+    ``capacity`` transactions of a target are in flight across every worker; the
+    rest wait in the database, first come first served. After
+    ``failures_to_open`` consecutive transient failures within
+    ``window_seconds`` the breaker opens and holds work back without spending
+    attempts; after ``cool_down_seconds`` one probe goes through.
+    """
+
+    target: Callable[[Any], GateTarget | None]
+    failures_to_open: int = 5
+    window_seconds: int = 60
+    cool_down_seconds: int = 30
+
+
+@dataclass(frozen=True)
 class TransactionKind:
     """One kind of work that crosses the boundary, as its owning app declared it."""
 
@@ -78,6 +106,7 @@ class TransactionKind:
     subject: str  # "app_label.ModelName" of the row ``subject_id`` points at
     retry: RetryDefaults
     schedule: Schedule | None = None
+    gate: Gate | None = None
 
     def __str__(self) -> str:
         return self.code
@@ -204,6 +233,7 @@ def transaction_kind(
     subject: str,
     retry: RetryDefaults,
     schedule: Schedule | None = None,
+    gate: Gate | None = None,
 ):
     """Declare the decorated function as the handler of transactions of ``code``."""
 
@@ -217,6 +247,7 @@ def transaction_kind(
                 subject=subject,
                 retry=retry,
                 schedule=schedule,
+                gate=gate,
             )
         )
         return handler

@@ -3,12 +3,15 @@
 ``run_transaction(id)`` (the handler is the kind's, from the registry):
 1. claims the row (``select_for_update(skip_locked=True)`` on a runnable state,
    or a processing row whose lease expired) and commits the claim, so a second
-   delivery of the same id finds nothing to do;
+   delivery of the same id finds nothing to do; a kind with a gate is admitted
+   by it first (``gates.admit``: in-flight cap and breaker), or held ``waiting``
+   without spending an attempt;
 2. runs the handler outside any database transaction (a SOAP call must not
    hold row locks);
 3. records the outcome in one database transaction, but only while the lease
    is still ours: the handler's ``Outcome.apply`` (domain writes such as the
-   ERP document number) and ``succeed`` commit together.
+   ERP document number) and ``succeed`` commit together, with the release of
+   the gate's slot (``gates.release``), which hands it to the oldest waiter.
 """
 
 import logging
@@ -23,7 +26,7 @@ from connectors.errors import ConfigError, PermanentError, TransientError
 from syncplatform.core.errors import NeedsPerson
 from syncplatform.core.logging import transaction_context
 
-from . import registry
+from . import gates, registry
 from .choices import TransactionState
 from .models import RetryPolicy, SyncTransaction
 
@@ -64,6 +67,9 @@ def claim(transaction_id: int) -> SyncTransaction | None:
         )
         if tx is None or not tx.is_claimable():
             return None
+        gate = gates.gate_of(tx)
+        if gate is not None and not gates.admit(tx, gate):
+            return None
         tx.start_attempt(settings.SYNC_LEASE_SECONDS)
     return tx
 
@@ -97,13 +103,15 @@ def _attempt(tx: SyncTransaction, handler: Handler | None) -> SyncTransaction:
         outcome = (handler or _handler_of(tx))(tx)
     except TransientError as exc:
         return _finish(tx, started, retry=exc)
-    except (PermanentError, ConfigError, NeedsPerson) as exc:
-        return _finish(tx, started, failure=(exc.code, str(exc)))
+    except PermanentError as exc:  # the partner answered no
+        return _finish(tx, started, failure=(exc.code, str(exc)), signal="answered")
+    except (ConfigError, NeedsPerson) as exc:
+        return _finish(tx, started, failure=(exc.code, str(exc)), signal=None)
     except Exception as exc:
         # A bug or an infrastructure blip: retry within the policy, never forever.
         logger.exception("transaction %s: unexpected error", tx.pk)
         return _finish(tx, started, retry=exc)
-    return _finish(tx, started, outcome=outcome)
+    return _finish(tx, started, outcome=outcome, signal="answered")
 
 
 def _log_outcome(tx: SyncTransaction) -> None:
@@ -135,7 +143,7 @@ def _handler_of(tx: SyncTransaction) -> Handler:
         ) from None
 
 
-def _finish(tx, started, *, outcome=None, retry=None, failure=None) -> SyncTransaction:
+def _finish(tx, started, *, outcome=None, retry=None, failure=None, signal=None) -> SyncTransaction:
     """Record the attempt's outcome; returns the transaction as stored afterwards."""
     duration_ms = int((time.monotonic() - started) * 1000)
     with transaction.atomic():
@@ -143,6 +151,9 @@ def _finish(tx, started, *, outcome=None, retry=None, failure=None) -> SyncTrans
         if current.state != TransactionState.PROCESSING or current.lease_token != tx.lease_token:
             logger.warning("transaction %s: lease lost before the outcome was recorded", tx.pk)
             return current
+        if isinstance(retry, TransientError):
+            signal = "transient"  # no answer: what a gate's breaker counts
+        gates.release(current, signal=signal, error=_error_of(retry))
         if outcome is not None:
             found = outcome.apply()
             failure = outcome.failure or found
@@ -155,6 +166,10 @@ def _finish(tx, started, *, outcome=None, retry=None, failure=None) -> SyncTrans
         else:
             _retry_or_fail(current, retry, duration_ms)
     return current
+
+
+def _error_of(retry) -> str:
+    return f"{getattr(retry, 'code', '') or retry.__class__.__name__}: {retry}" if retry else ""
 
 
 def _retry_or_fail(tx: SyncTransaction, exc: Exception, duration_ms: int) -> None:

@@ -11,9 +11,10 @@ from django.db import IntegrityError, transaction
 from connectors.erp.models import Address, SalesOrder, SalesOrderConfirmation, SalesOrderItem
 from connectors.errors import ConfigError
 from syncplatform.audit.models import SyncTransaction
-from syncplatform.audit.registry import Lane, RetryDefaults, transaction_kind
+from syncplatform.audit.registry import Gate, GateTarget, Lane, RetryDefaults, transaction_kind
 from syncplatform.audit.runner import Failure, Outcome
 from syncplatform.audit.services import open_transaction
+from syncplatform.core.env import env_int
 from syncplatform.mappings.choices import CodeType
 from syncplatform.mappings.services import resolve_order_mappings
 from syncplatform.partners.models import ChannelConfig, Partner
@@ -170,6 +171,23 @@ def _store_new_order(request, canonical, body_sha256) -> Order:
     return order
 
 
+def erp_gate_target(tx: SyncTransaction) -> GateTarget | None:
+    """The ERP endpoint an order posting goes to (None: not configured; the handler says so)."""
+    found = (
+        Order.objects.filter(pk=tx.subject_id)
+        .values_list(
+            "channel__channel_config__erp__erp_endpoint__pk",
+            "channel__channel_config__erp__erp_endpoint__max_in_flight",
+            "channel__channel_config__erp__code",
+        )
+        .first()
+    )
+    if found is None or found[0] is None:
+        return None
+    endpoint_id, max_in_flight, erp_code = found
+    return GateTarget(f"erp-endpoint:{endpoint_id}", max_in_flight, f"ERP endpoint of {erp_code}")
+
+
 @transaction_kind(
     ERP_ORDER_POST,
     description="ERP sales order posting",
@@ -177,6 +195,13 @@ def _store_new_order(request, canonical, body_sha256) -> Order:
     subject="orders.Order",
     # ERP outages are usually minutes: give up after about 2 hours and let a person look.
     retry=RetryDefaults(10, (5, 15, 30, 60, 120, 300, 600, 1200, 1800)),
+    # While the breaker is open, postings wait without spending attempts (audit.gates).
+    gate=Gate(
+        target=erp_gate_target,
+        failures_to_open=env_int("SYNC_ERP_BREAKER_FAILURES", 5),
+        window_seconds=env_int("SYNC_ERP_BREAKER_WINDOW_SECONDS", 60),
+        cool_down_seconds=env_int("SYNC_ERP_BREAKER_COOL_DOWN_SECONDS", 30),
+    ),
 )
 def post_order_to_erp(tx: SyncTransaction) -> Outcome:
     """Translate the order's codes and create the sales order in the ERP.

@@ -1,5 +1,6 @@
 """Trading partners and how we reach them."""
 
+from django.core.validators import MinValueValidator
 from django.db import models
 
 from syncplatform.core.fields import EncryptedTextField
@@ -134,6 +135,12 @@ class ErpEndpoint(models.Model):
     username = models.CharField(max_length=100, blank=True)
     password = EncryptedTextField(blank=True)
     timeout_seconds = models.PositiveSmallIntegerField(default=15)
+    max_in_flight = models.PositiveSmallIntegerField(
+        default=16,
+        validators=[MinValueValidator(1)],
+        help_text="The most postings in flight to this ERP at once, across every worker "
+        "and host; the rest wait their turn in the database.",
+    )
 
     def __str__(self):
         return f"ERP endpoint for {self.partner}"

@@ -1,0 +1,67 @@
+"""The rows a gate keeps in the database: its breaker, its in-flight slots, its waiters.
+
+One ``Breaker`` per gate target (e.g. one per ERP endpoint) is the lock every
+admission and release of that target takes, so the cap, the FIFO queue and the
+breaker's state change together across every worker process and host.
+"""
+
+from django.db import models
+
+from .choices import BreakerState
+
+
+class Breaker(models.Model):
+    """A gate target's circuit breaker, and the row its slots and waiters hang from."""
+
+    key = models.CharField(max_length=80, unique=True)
+    label = models.CharField(max_length=200, blank=True)
+    state = models.CharField(
+        max_length=10, choices=BreakerState.choices, default=BreakerState.CLOSED, editable=False
+    )
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    window_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    opened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.CharField(max_length=300, blank=True, editable=False)
+    # The one transaction let through while half-open.
+    probe_transaction_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    slot_count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = "circuit breaker"
+
+    def __str__(self):
+        return f"{self.label or self.key}: {self.get_state_display()}"
+
+
+class GateSlot(models.Model):
+    """One in-flight place at a target; ``holder_id`` holds it until ``lease_until``.
+
+    A worker killed while holding a slot leaves it to expire with its lease.
+    """
+
+    breaker = models.ForeignKey(Breaker, on_delete=models.CASCADE, related_name="slots")
+    number = models.PositiveIntegerField()
+    holder_id = models.PositiveBigIntegerField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["breaker", "number"], name="gate_slot_number_uniq")
+        ]
+        indexes = [models.Index(fields=["holder_id"], name="gate_slot_holder_idx")]
+
+    def __str__(self):
+        return f"slot {self.number} of {self.breaker_id}: {self.holder_id or 'free'}"
+
+
+class GateWaiter(models.Model):
+    """A transaction waiting for a slot at a target; the lowest id goes first."""
+
+    breaker = models.ForeignKey(Breaker, on_delete=models.CASCADE, related_name="waiters")
+    transaction_id = models.PositiveBigIntegerField(unique=True)
+    kind = models.CharField(max_length=40)
+    queued_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"transaction {self.transaction_id} waiting at {self.breaker_id}"

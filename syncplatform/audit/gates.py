@@ -1,0 +1,273 @@
+"""Gates: a shared in-flight cap and a circuit breaker per partner endpoint, in the database.
+
+A transaction kind declares ``gate=Gate(target=...)`` (see ``registry.Gate``);
+the runner calls ``admit`` inside its claim, before the attempt starts, and
+``release`` inside the transaction that records the outcome. Every admission,
+release and wake of one target first locks that target's ``Breaker`` row, so
+the cap, the queue and the breaker change together for every worker process
+and host (PostgreSQL row lock; on SQLite, whose transactions here begin
+IMMEDIATE, the database's one writer does the same within the machine).
+
+- **Cap.** A target has ``capacity`` slot rows; an attempt holds one with a
+  lease as long as the transaction's own, so a SIGKILLed worker's slot frees
+  itself when the lease runs out.
+- **Waiting.** A transaction that finds no free slot (or finds others queued
+  ahead of it) goes ``waiting`` with a ``GateWaiter`` row, spending no
+  attempt. A release hands its slot straight to the oldest waiter (reserved
+  for it for the publish grace period) and publishes it: FIFO, no thread asleep,
+  no broker countdown. ``wake_gates`` (beat, every 5 s) repairs a lost publish.
+- **Breaker.** ``failures_to_open`` consecutive transient failures within
+  ``window_seconds`` open it: admissions are held back (an event says so) and
+  spend no attempt. After ``cool_down_seconds`` the oldest waiter (or the next
+  claim) is the one probe (half-open): its success closes the breaker and the
+  waiters go in ``capacity`` at a time; its failure reopens it.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from syncplatform.core import health
+
+from . import registry
+from .choices import BreakerState
+from .dispatch import enqueue_on_commit
+from .gate_models import Breaker, GateSlot, GateWaiter
+from .registry import Gate, GateTarget, Lane, scheduled_job
+
+logger = logging.getLogger(__name__)
+
+
+def gate_of(tx) -> Gate | None:
+    try:
+        return registry.kind(tx.kind).gate
+    except registry.UnknownKind:
+        return None
+
+
+def admit(tx, gate: Gate) -> bool:
+    """Inside the claim: True when ``tx`` may start its attempt (it then holds a slot).
+
+    False when it was held back (``waiting``, no attempt spent); its gate
+    publishes it again when its turn comes.
+    """
+    target = gate.target(tx)
+    if target is None:
+        return True
+    now = timezone.now()
+    breaker = _locked_breaker(target)
+    reason = _breaker_holds_back(breaker, gate, tx, now)
+    if reason is None:
+        if _take_slot(breaker, tx, now):
+            GateWaiter.objects.filter(transaction_id=tx.pk).delete()
+            return True
+        reason = (
+            f"waiting for a free slot at {breaker.label} (at most {breaker.slot_count} in flight)"
+        )
+    GateWaiter.objects.get_or_create(
+        transaction_id=tx.pk, defaults={"breaker": breaker, "kind": tx.kind}
+    )
+    # A slot reserved for it that it cannot use now (the breaker opened meanwhile).
+    GateSlot.objects.filter(holder_id=tx.pk).update(holder_id=None, lease_until=None)
+    tx.hold(reason)
+    _wake(breaker, gate, now)
+    return False
+
+
+def release(tx, *, signal: str | None, error: str = "") -> None:
+    """Inside the outcome's transaction: free ``tx``'s slot and tell its breaker what happened.
+
+    ``signal`` is ``"transient"`` (no answer: timeout, outage), ``"answered"``
+    (the partner answered, yes or no) or None (nothing learnt about the partner).
+    """
+    slot = GateSlot.objects.filter(holder_id=tx.pk).first()
+    if slot is None:
+        return
+    breaker = Breaker.objects.select_for_update().get(pk=slot.breaker_id)
+    GateSlot.objects.filter(pk=slot.pk, holder_id=tx.pk).update(holder_id=None, lease_until=None)
+    gate = gate_of(tx)
+    now = timezone.now()
+    if gate is not None and signal is not None:
+        _record(breaker, gate, tx, now, transient=signal == "transient", error=error)
+    _wake(breaker, gate, now)
+
+
+@scheduled_job(
+    "audit.gates",
+    every_seconds=5,
+    name="wake transactions waiting at their gates",
+    lane=Lane.REALTIME,
+    description="Hands free in-flight slots (freed by expired leases too) to the oldest "
+    "waiting transactions and sends the probe of a breaker whose cool-down is over.",
+)
+def wake_gates() -> int:
+    """Publish waiters that should be moving: returns how many were handed a slot."""
+    woken = 0
+    now = timezone.now()
+    for pk in Breaker.objects.filter(waiters__isnull=False).distinct().values_list("pk", flat=True):
+        with transaction.atomic():
+            breaker = Breaker.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if breaker is not None:
+                woken += _wake(breaker, None, now)
+    return woken
+
+
+def degraded_breakers() -> str | None:
+    """``/readyz``'s view: the targets whose breaker is not closed (degraded, not down)."""
+    breakers = Breaker.objects.exclude(state=BreakerState.CLOSED).order_by("key")
+    if not breakers:
+        return None
+    return "; ".join(
+        f"{b.label or b.key}: breaker {b.state} since {b.changed_at:%Y-%m-%d %H:%M:%S}"
+        for b in breakers
+    )
+
+
+health.register_degraded_check("breakers", degraded_breakers)
+
+
+# --- inside the breaker's lock ----------------------------------------------------
+
+
+def _locked_breaker(target: GateTarget) -> Breaker:
+    breaker = Breaker.objects.select_for_update().filter(key=target.key).first()
+    if breaker is None:
+        try:
+            with transaction.atomic():
+                Breaker.objects.create(key=target.key, label=target.label)
+        except IntegrityError:
+            pass  # another worker created it first
+        breaker = Breaker.objects.select_for_update().get(key=target.key)
+    if breaker.slot_count != target.capacity or breaker.label != target.label:
+        GateSlot.objects.bulk_create(
+            [GateSlot(breaker=breaker, number=n) for n in range(1, target.capacity + 1)],
+            ignore_conflicts=True,
+        )
+        breaker.slot_count, breaker.label = target.capacity, target.label
+        breaker.save(update_fields=["slot_count", "label"])
+    return breaker
+
+
+def _breaker_holds_back(breaker: Breaker, gate: Gate, tx, now) -> str | None:
+    if breaker.state == BreakerState.CLOSED:
+        return None
+    if breaker.state == BreakerState.OPEN:
+        if now < breaker.opened_at + timedelta(seconds=gate.cool_down_seconds):
+            return (
+                f"held back by the breaker of {breaker.label}: open since "
+                f"{breaker.opened_at:%H:%M:%S} after {breaker.consecutive_failures} "
+                f"failures ({breaker.last_error})"
+            )
+        _change(breaker, BreakerState.HALF_OPEN, now, probe=tx.pk)
+        return None
+    if breaker.probe_transaction_id == tx.pk:
+        return None
+    if breaker.changed_at + timedelta(seconds=settings.SYNC_LEASE_SECONDS) <= now:
+        _change(breaker, BreakerState.HALF_OPEN, now, probe=tx.pk)  # the probe was lost
+        return None
+    return f"held back by the breaker of {breaker.label}: half-open, one probe in flight"
+
+
+def _take_slot(breaker: Breaker, tx, now) -> bool:
+    lease_until = now + timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+    if GateSlot.objects.filter(breaker=breaker, holder_id=tx.pk).update(lease_until=lease_until):
+        return True  # reserved for it by a wake, or its own from an attempt whose lease ran out
+    if breaker.state != BreakerState.HALF_OPEN and _queued_ahead(breaker, tx):
+        return False
+    if _live_slots(breaker, now).count() >= breaker.slot_count:
+        return False
+    free = _free_slots(breaker, now).first()
+    if free is None:
+        return False
+    free.holder_id, free.lease_until = tx.pk, lease_until
+    free.save(update_fields=["holder_id", "lease_until"])
+    return True
+
+
+def _queued_ahead(breaker: Breaker, tx) -> bool:
+    waiters = GateWaiter.objects.filter(breaker=breaker)
+    mine = waiters.filter(transaction_id=tx.pk).values_list("pk", flat=True).first()
+    if mine is not None:
+        waiters = waiters.filter(pk__lt=mine)
+    return waiters.exists()
+
+
+def _live_slots(breaker: Breaker, now):
+    return GateSlot.objects.filter(breaker=breaker, holder_id__isnull=False, lease_until__gt=now)
+
+
+def _free_slots(breaker: Breaker, now):
+    return (
+        GateSlot.objects.filter(breaker=breaker, number__lte=breaker.slot_count)
+        .filter(Q(holder_id__isnull=True) | Q(lease_until__lte=now))
+        .order_by("number")
+    )
+
+
+def _record(breaker: Breaker, gate: Gate, tx, now, *, transient: bool, error: str) -> None:
+    if not transient:
+        breaker.consecutive_failures, breaker.window_started_at = 0, None
+        if breaker.state != BreakerState.CLOSED:
+            _change(breaker, BreakerState.CLOSED, now)
+        breaker.save()
+        return
+    breaker.last_error = error[:300]
+    if breaker.state == BreakerState.HALF_OPEN and breaker.probe_transaction_id == tx.pk:
+        _change(breaker, BreakerState.OPEN, now)
+    elif breaker.state == BreakerState.CLOSED:
+        window = timedelta(seconds=gate.window_seconds)
+        if breaker.window_started_at is None or now - breaker.window_started_at > window:
+            breaker.consecutive_failures, breaker.window_started_at = 0, now
+        breaker.consecutive_failures += 1
+        if breaker.consecutive_failures >= gate.failures_to_open:
+            _change(breaker, BreakerState.OPEN, now)
+    breaker.save()
+
+
+def _change(breaker: Breaker, state: str, now, *, probe: int | None = None) -> None:
+    logger.warning(
+        "breaker of %s: %s -> %s%s",
+        breaker.label,
+        breaker.state,
+        state,
+        f" (probe: transaction {probe})" if probe else "",
+    )
+    breaker.state, breaker.changed_at, breaker.probe_transaction_id = state, now, probe
+    if state == BreakerState.OPEN:
+        breaker.opened_at = now
+    breaker.save()
+
+
+def _wake(breaker: Breaker, gate: Gate | None, now) -> int:
+    """Hand free slots to the oldest waiters (or send the probe) and publish them after commit."""
+    waiters = GateWaiter.objects.filter(breaker=breaker).order_by("pk")
+    if breaker.state == BreakerState.HALF_OPEN:
+        return 0  # the probe decides; a lost probe is replaced by _breaker_holds_back
+    if breaker.state == BreakerState.OPEN:
+        first = waiters.first()
+        gate = gate or (registry.kind(first.kind).gate if first else None)
+        if first is None or gate is None:
+            return 0
+        if now < breaker.opened_at + timedelta(seconds=gate.cool_down_seconds):
+            return 0
+        _change(breaker, BreakerState.HALF_OPEN, now, probe=first.transaction_id)
+        return _reserve(breaker, [first], now)
+    room = breaker.slot_count - _live_slots(breaker, now).count()
+    if room <= 0:
+        return 0
+    holders = _live_slots(breaker, now).values_list("holder_id", flat=True)
+    return _reserve(breaker, list(waiters.exclude(transaction_id__in=holders)[:room]), now)
+
+
+def _reserve(breaker: Breaker, waiters: list[GateWaiter], now) -> int:
+    lease_until = now + timedelta(seconds=settings.SYNC_PUBLISH_GRACE_SECONDS)
+    slots = list(_free_slots(breaker, now)[: len(waiters)])
+    for waiter, slot in zip(waiters, slots, strict=False):
+        slot.holder_id, slot.lease_until = waiter.transaction_id, lease_until
+        slot.save(update_fields=["holder_id", "lease_until"])
+        enqueue_on_commit(waiter.kind, waiter.transaction_id)
+    return min(len(waiters), len(slots))
