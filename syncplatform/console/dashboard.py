@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, Min
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django_celery_beat.models import PeriodicTask
 from syncplatform.audit import registry
 from syncplatform.audit.choices import TransactionState
 from syncplatform.audit.dispatch import RUN_SCHEDULED_JOB_TASK
+from syncplatform.audit.gate_models import Breaker
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.core.env import env_int
 from syncplatform.fulfillment.choices import EDI_997_OVERDUE
@@ -69,7 +69,21 @@ class ScheduleState:
 @dataclass(frozen=True)
 class BreakerState:
     endpoint: str
-    state: str
+    state: str  # as an operator reads it: "Open (holding postings back)"
+    code: str  # closed, open, half_open
+
+    @property
+    def is_closed(self) -> bool:
+        return self.code == "closed"
+
+
+@dataclass(frozen=True)
+class RunningWork:
+    transaction_id: int
+    kind: str
+    business_key: str
+    attempt_started: datetime
+    progress: str
 
 
 @dataclass
@@ -80,7 +94,8 @@ class Tiles:
     overdue_997s: int = 0
     queue_depths: dict[str, int | None] = field(default_factory=dict)
     schedules: list[ScheduleState] = field(default_factory=list)
-    breakers: list[BreakerState] | None = None  # None: no breaker model is installed
+    running: list[RunningWork] = field(default_factory=list)
+    breakers: list[BreakerState] = field(default_factory=list)
 
     @property
     def failed_total(self) -> int:
@@ -104,6 +119,7 @@ def read_tiles() -> Tiles:
         overdue_997s=overdue_997s(),
         queue_depths=queue_depths(),
         schedules=schedule_states(),
+        running=running_work(),
         breakers=breaker_states(),
     )
 
@@ -192,36 +208,52 @@ def _latest_transaction(kind: str, partner_id: int | None) -> SyncTransaction | 
     return found.order_by("-pk").first()
 
 
-def progress_of(tx: SyncTransaction) -> str:
+# (done, total) field pairs the apps' long jobs keep on the row their transaction
+# carries: a catalog load's position, a report's rows, a publication's chunks.
+PROGRESS_FIELDS = (
+    ("rows_done", "rows_total"),
+    ("chunks_done", "chunks_total"),
+    ("position", "total"),
+)
+
+
+def progress_of(tx) -> str:
     """A job's progress, when the row its transaction carries tells one.
 
-    Generic on purpose: a subject with a ``progress`` attribute (``(done, total)``
-    or a text) is shown, so a long job (a catalog import, a settlement run) that
-    counts its chunks shows them here without the console knowing it.
+    Generic on purpose: the subject's ``progress`` (``(done, total)`` or a text), or
+    one of ``PROGRESS_FIELDS``, so a long job (a catalog load, a reconciliation
+    report) shows how far it got without the console knowing the job.
     """
-    subject = tx.subject if hasattr(tx.subject_model, "progress") else None
-    progress = getattr(subject, "progress", None) if subject is not None else None
-    if isinstance(progress, tuple | list) and len(progress) == 2 and progress[1]:
+    model = tx.subject_model
+    names = {f.name for f in model._meta.get_fields()} if hasattr(model, "_meta") else set()
+    pair = next((p for p in PROGRESS_FIELDS if set(p) <= names), None)
+    if model is None or not (hasattr(model, "progress") or pair):
+        return ""
+    subject = tx.subject
+    if subject is None:
+        return ""
+    progress = getattr(subject, "progress", None)
+    if progress is None and pair:
+        progress = (getattr(subject, pair[0]), getattr(subject, pair[1]))
+    if isinstance(progress, tuple | list) and len(progress) == 2:
         done, total = progress
-        return f"{done} of {total} ({100 * done // total}%)"
+        return f"{done} of {total} ({100 * done // total}%)" if total else ""
     return str(progress) if progress else ""
 
 
-def breaker_states() -> list[BreakerState] | None:
-    """Each ERP endpoint's circuit breaker, once an app declares a breaker model.
-
-    Any installed model whose name contains "breaker" and that has a ``state``
-    field (issue 13 adds it) is read; None when there is none, and the dashboard
-    then draws no breaker tile at all.
-    """
-    models = [
-        m
-        for m in apps.get_models()
-        if "breaker" in m._meta.model_name
-        and any(f.name == "state" for f in m._meta.concrete_fields)
+def running_work(limit: int = 20) -> list[RunningWork]:
+    """Transactions being processed now (few: one per busy worker), with their progress."""
+    rows = SyncTransaction.objects.filter(state=TransactionState.PROCESSING).order_by("updated_at")[
+        :limit
     ]
-    if not models:
-        return None
     return [
-        BreakerState(str(row), str(row.state)) for model in models for row in model.objects.all()
+        RunningWork(tx.pk, tx.kind, tx.business_key, tx.updated_at, progress_of(tx)) for tx in rows
+    ]
+
+
+def breaker_states() -> list[BreakerState]:
+    """Each gate target's circuit breaker (one per ERP endpoint), as the gates keep it."""
+    return [
+        BreakerState(row.label or row.key, row.get_state_display(), row.state)
+        for row in Breaker.objects.order_by("key")
     ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from kombu import Connection
 
 from syncplatform.audit.choices import TransactionState
+from syncplatform.audit.gate_models import Breaker
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.console import broker
 from syncplatform.console.charts import dashboard_charts
@@ -72,7 +73,7 @@ def test_tiles_count_failed_and_retrying_work_per_kind_and_code(open_work):
     # received, retrying and the three failed postings are not in the ERP; the posted one is
     assert tiles.orders_not_posted == 5
     assert tiles.overdue_997s == 1
-    assert tiles.breakers is None  # no breaker model installed yet: no tile at all
+    assert tiles.breakers == []  # no posting went through a gate yet
 
 
 def test_the_admin_index_is_the_dashboard(client, operator, open_work):
@@ -81,7 +82,6 @@ def test_the_admin_index_is_the_dashboard(client, operator, open_work):
     page = client.get(reverse("admin:index")).content.decode()
 
     assert 'id="console-dashboard"' in page
-    assert 'id="tile-breakers"' not in page
     assert "2 orders: SKU BEANIE-RED has no mapping (demo-web)" in page
     assert "5\xa0hours" in page  # the oldest failure's age
     assert f"?state=failed&amp;kind={ORDER_POSTING}&amp;last_error_code=mapping_missing" in page
@@ -103,6 +103,22 @@ def test_the_fragment_redraws_the_same_figures_and_needs_a_staff_login(client, o
     assert '<p class="console-figure">4</p>' in fragment
     assert "<strong>7d</strong>" in fragment
     assert "<html" not in fragment
+
+
+def test_each_erp_endpoints_breaker_is_shown_with_its_state(client, operator):
+    Breaker.objects.create(key="erp:demo-erp", label="demo-erp", state="open")
+    Breaker.objects.create(key="erp:other-erp", state="closed")
+
+    assert [(b.endpoint, b.state) for b in read_tiles().breakers] == [
+        ("demo-erp", "Open (holding postings back)"),
+        ("erp:other-erp", "Closed"),
+    ]
+    client.force_login(operator)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert (
+        '<tr class="breaker-open"><th>demo-erp</th>'
+        "<td><strong>Open (holding postings back)</strong></td></tr>"
+    ) in page
 
 
 def test_finance_sees_the_dashboard_and_the_groups_read_only(client, finance_user, open_work):
@@ -193,6 +209,30 @@ def test_a_jobs_progress_is_read_off_its_transactions_subject_when_it_tells_one(
     load.progress = "chunk 3 of 9"
     assert progress_of(tx) == "chunk 3 of 9"
     assert progress_of(SimpleNamespace(subject_model=None, subject=None)) == ""
+
+
+def test_progress_is_read_off_the_done_and_total_fields_long_jobs_keep():
+    fields = [SimpleNamespace(name=n) for n in ("id", "rows_done", "rows_total")]
+    report_model = SimpleNamespace(_meta=SimpleNamespace(get_fields=lambda: fields))
+    report = SimpleNamespace(rows_done=300, rows_total=1200)
+    assert progress_of(SimpleNamespace(subject_model=report_model, subject=report)) == (
+        "300 of 1200 (25%)"
+    )
+    report.rows_total = 0  # not planned yet
+    assert progress_of(SimpleNamespace(subject_model=report_model, subject=report)) == ""
+
+
+def test_work_being_processed_is_listed_as_running(client, operator, make_transaction):
+    busy = make_transaction("WEB-BUSY")
+    busy.start_attempt(60)
+    make_transaction("WEB-IDLE")
+
+    assert [(w.transaction_id, w.business_key) for w in read_tiles().running] == [
+        (busy.pk, "WEB-BUSY")
+    ]
+    client.force_login(operator)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:audit_synctransaction_change", args=[busy.pk]) in page
 
 
 def test_percentile_is_a_value_that_was_seen():
