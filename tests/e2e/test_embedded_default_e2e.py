@@ -44,7 +44,7 @@ def embedded_platform(tmp_path):
             return False
 
     try:
-        wait_until(ready, timeout=120, interval=0.5, what="the embedded platform to be ready")
+        wait_until(ready, timeout=240, interval=0.5, what="the embedded platform to be ready")
         credentials = dict(
             line.split("=", 1)
             for line in (tmp_path / "var" / "demo-credentials.txt").read_text().split()
