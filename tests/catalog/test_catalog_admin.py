@@ -157,3 +157,27 @@ def test_finance_only_views_sources_and_loads(client, source, running_load, publ
         client.get(reverse("admin:catalog_catalogload_change", args=[running_load.pk])).status_code
         == 200
     )
+
+
+def test_operations_may_resume_an_unfinished_load_now(
+    client, running_load, refusing_load, published
+):
+    client.force_login(_member("operations"))
+    changelist = reverse("admin:catalog_catalogload_changelist")
+
+    client.post(
+        changelist,
+        {"action": "resume_now", "_selected_action": [running_load.pk, refusing_load.pk]},
+    )
+
+    assert published == [("syncplatform.catalog.tasks.load_catalog_chunk_task", [running_load.pk])]
+
+
+def test_finance_cannot_resume_loads(client, running_load, published):
+    client.force_login(_member("finance"))
+    changelist = reverse("admin:catalog_catalogload_changelist")
+
+    page = client.get(changelist)
+    client.post(changelist, {"action": "resume_now", "_selected_action": [running_load.pk]})
+
+    assert b"resume_now" not in page.content and published == []

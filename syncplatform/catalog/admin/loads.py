@@ -5,7 +5,7 @@ Loads are written by the load service only; every page here is read-only.
 
 import csv
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -16,6 +16,8 @@ from django.utils.http import content_disposition_header
 
 from ..choices import UNFINISHED_LOAD_STATUSES
 from ..models import CatalogLoad, RefusedRow
+from ..services.loads import resume_load
+from .sources import RUN_PERMISSION
 
 REFUSED_COLUMNS = ("position", "docnum", "key", "segment", "field", "reason", "line")
 
@@ -79,6 +81,24 @@ class CatalogLoadAdmin(admin.ModelAdmin):
         "finished_at",
     )
     readonly_fields = fields
+    actions = ["resume_now"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm(RUN_PERMISSION):
+            actions.pop("resume_now", None)
+        return actions
+
+    @admin.action(description="Run now: queue the next chunk of an unfinished load")
+    def resume_now(self, request, queryset):
+        queued = [load.pk for load in queryset if resume_load(load)]
+        self.message_user(
+            request,
+            f"queued the next chunk of {len(queued)} unfinished load(s)"
+            if queued
+            else "nothing to queue: the chosen loads are finished",
+            messages.SUCCESS if queued else messages.WARNING,
+        )
 
     def has_add_permission(self, request, obj=None):
         return False

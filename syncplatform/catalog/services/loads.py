@@ -361,6 +361,18 @@ def _end(load: CatalogLoad, failure: tuple[str, str] | None = None) -> None:
         _queue_chunk_on_commit(following)
 
 
+def resume_load(load: CatalogLoad) -> bool:
+    """ "Run now" on a load: queue its next chunk if it is unfinished; True when queued.
+
+    Harmless while a chunk runs: the queued task finds the load held and ends.
+    """
+    if load.is_finished:
+        return False
+    CatalogLoad.objects.filter(pk=load.pk).update(heartbeat_at=timezone.now())
+    _publish_chunk(load.pk)
+    return True
+
+
 def record_chunk_error(load_id: int, error: Exception) -> None:
     """Keep an unexpected chunk error on the load; the resumer tries again (bounded)."""
     CatalogLoad.objects.filter(pk=load_id).update(error_message=f"{type(error).__name__}: {error}")
