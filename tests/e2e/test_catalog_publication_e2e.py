@@ -4,7 +4,7 @@ PostgreSQL, and the sandbox shop over a real socket, throttling and refusing som
 import pytest
 
 from connectors.idoc.catalog_files import generate_conda04, generate_matmas
-from syncplatform.audit.models import SyncTransaction
+from syncplatform.audit.models import RetryPolicy, SyncTransaction
 from syncplatform.audit.services import sweep_due_transactions
 from syncplatform.catalog.choices import PublishState, SourceKind
 from syncplatform.catalog.models import (
@@ -14,7 +14,11 @@ from syncplatform.catalog.models import (
     PublicationRun,
 )
 from syncplatform.catalog.services.loads import load_file_now
-from syncplatform.catalog.services.publication import CATALOG_PUBLISH_LISTING, start_publication
+from syncplatform.catalog.services.publication import (
+    CATALOG_PUBLISH,
+    CATALOG_PUBLISH_LISTING,
+    start_publication,
+)
 from syncplatform.partners.models import ChannelConfig, Partner
 from tests.catalog.publication_fixtures import make_listing
 from tests.connectors.sandbox_shop.shop_process import running_sandbox_shop
@@ -36,6 +40,11 @@ def shop(shop_server):
 
 @pytest.fixture
 def channel_and_erp(transactional_db):
+    # A chunk that finds the channel busy (its redelivered twin still running) retries soon.
+    RetryPolicy.objects.update_or_create(
+        kind=CATALOG_PUBLISH,
+        defaults={"max_attempts": 50, "delays_seconds": [1], "jitter_ratio": 0},
+    )
     erp = Partner.objects.create(code="demo-erp", name="ERP", kind="erp")
     channel = Partner.objects.create(code="demo-web", name="Web shop", kind="channel")
     ChannelConfig.objects.create(
@@ -55,7 +64,7 @@ def connect_shop(channel, shop) -> None:
     config.save()
 
 
-def wait_for_run(channel, number: int, timeout: float = 120) -> PublicationRun:
+def wait_for_run(channel, number: int, timeout: float = 300) -> PublicationRun:
     def finished():
         runs = list(PublicationRun.objects.filter(channel=channel).order_by("pk"))
         return len(runs) >= number and runs[number - 1].status == "succeeded" and runs[number - 1]
@@ -140,7 +149,7 @@ def test_a_worker_killed_mid_publication_resumes_without_sending_twice(
     # when: the worker is SIGKILLed once some batches are recorded
     wait_until(
         lambda: PublicationRun.objects.get(pk=run.pk).done >= 100,
-        timeout=60,
+        timeout=180,
         interval=0.05,
         what="100 listings recorded",
     )
@@ -155,7 +164,7 @@ def test_a_worker_killed_mid_publication_resumes_without_sending_twice(
         sweep_due_transactions()
         return PublicationRun.objects.get(pk=run.pk).status == "succeeded"
 
-    wait_until(finished, timeout=120, interval=1, what="the publication to finish")
+    wait_until(finished, timeout=300, interval=1, what="the publication to finish")
     run.refresh_from_db()
     assert killed_at < 400
     assert run.done == 400
