@@ -17,7 +17,7 @@ from syncplatform.audit.services import open_transaction
 from syncplatform.core.env import env_int
 from syncplatform.mappings.choices import CodeType
 from syncplatform.mappings.services import resolve_order_mappings
-from syncplatform.partners.models import ChannelConfig, Partner
+from syncplatform.partners.models import ChannelConfig, ErpEndpoint, Partner
 from syncplatform.partners.services import erp_client_for
 
 from .models import (
@@ -185,7 +185,9 @@ def erp_gate_target(tx: SyncTransaction) -> GateTarget | None:
     if found is None or found[0] is None:
         return None
     endpoint_id, max_in_flight, erp_code = found
-    return GateTarget(f"erp-endpoint:{endpoint_id}", max_in_flight, f"ERP endpoint of {erp_code}")
+    return GateTarget(
+        ErpEndpoint.breaker_key_of(endpoint_id), max_in_flight, f"ERP endpoint of {erp_code}"
+    )
 
 
 @transaction_kind(

@@ -1,5 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
+from django.utils import timezone
+
+from syncplatform.audit.choices import BreakerState
+from syncplatform.audit.models import Breaker, GateSlot
 
 from .models import ApiClient, ChannelConfig, ErpEndpoint, Partner
 from .services import issue_api_key
@@ -63,7 +67,14 @@ class ErpEndpointForm(KeepSecretFormMixin, forms.ModelForm):
 
     class Meta:
         model = ErpEndpoint
-        fields = ["wsdl_url", "endpoint_url", "username", "password", "timeout_seconds"]
+        fields = [
+            "wsdl_url",
+            "endpoint_url",
+            "username",
+            "password",
+            "timeout_seconds",
+            "max_in_flight",
+        ]
 
 
 class HideSecretsFromViewers:
@@ -87,6 +98,28 @@ class ErpEndpointInline(HideSecretsFromViewers, admin.StackedInline):
     model = ErpEndpoint
     form = ErpEndpointForm
     extra = 0
+    readonly_fields = ("circuit_breaker",)
+
+    @admin.display(description="Circuit breaker")
+    def circuit_breaker(self, endpoint: ErpEndpoint) -> str:
+        """State and last change of the endpoint's breaker, postings in flight and waiting."""
+        breaker = Breaker.objects.filter(key=ErpEndpoint.breaker_key_of(endpoint.pk)).first()
+        if endpoint.pk is None or breaker is None:
+            return "closed (no posting yet)"
+        in_flight = GateSlot.objects.filter(
+            breaker=breaker, holder_id__isnull=False, lease_until__gt=timezone.now()
+        ).count()
+        changed = breaker.changed_at and timezone.localtime(breaker.changed_at)
+        since = f" since {changed:%Y-%m-%d %H:%M:%S %Z}" if changed else ""
+        error = (
+            f"; last error: {breaker.last_error}"
+            if breaker.state != BreakerState.CLOSED and breaker.last_error
+            else ""
+        )
+        return (
+            f"{breaker.get_state_display()}{since}; {in_flight} in flight of "
+            f"{endpoint.max_in_flight}, {breaker.waiters.count()} waiting{error}"
+        )
 
 
 @admin.register(Partner)

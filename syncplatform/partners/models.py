@@ -145,6 +145,11 @@ class ErpEndpoint(models.Model):
     def __str__(self):
         return f"ERP endpoint for {self.partner}"
 
+    @staticmethod
+    def breaker_key_of(endpoint_id: int) -> str:
+        """The key of its gate: its in-flight slots and circuit breaker (audit.gates)."""
+        return f"erp-endpoint:{endpoint_id}"
+
 
 class ApiClient(TimeStampedModel):
     """A channel system's API credential. Only the SHA-256 of the key is stored.
