@@ -31,7 +31,7 @@ def test_given_database_and_broker_up_when_readyz_then_200_with_every_check_ok(c
     assert response["Content-Type"] == "application/json"
     assert json.loads(response.content) == {
         "status": "ready",
-        "checks": {"database": "ok", "migrations": "ok", "broker": "ok"},
+        "checks": {"database": "ok", "migrations": "ok", "broker": "ok", "breakers": "ok"},
     }
 
 
