@@ -3,6 +3,8 @@
 A ``SyncTransaction`` row is the unit of work: the broker carries only its id.
 State changes happen only through the transition methods below; each stamps
 its time and appends a ``TransactionEvent`` in the same database transaction.
+A kind with a gate may also go ``received``/``retrying`` -> ``waiting`` (held
+back by the in-flight cap or the breaker, no attempt spent) -> ``processing``.
 """
 
 import random

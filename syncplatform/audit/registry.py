@@ -10,8 +10,9 @@ the middle lists them:
                       retry=RetryDefaults(10, (5, 15, 30, 60, 120, 300, 600, 1200, 1800)))
     def post_order_to_erp(tx: SyncTransaction) -> Outcome: ...
 
-The runner finds a transaction's handler here, the dispatcher its lane (the
-Celery queue), ``RetryPolicy.for_kind`` its default retry policy, the admin
+The runner finds a transaction's handler here (and its ``Gate``, if any: the
+in-flight cap and circuit breaker it admits each attempt through, holding the
+row ``waiting`` otherwise), the dispatcher its lane (the Celery queue), ``RetryPolicy.for_kind`` its default retry policy, the admin
 its description and subject model, and ``ensure_schedules`` the beat rows of
 every declared ``Schedule``. Declarations run when Django loads each app's
 ``kinds`` module (``AuditConfig.ready`` imports them all).
