@@ -501,7 +501,8 @@ def main() -> None:
             ],
         )
     if args.skip_xlsx:
-        announce(csv_comparison)
+        if csv_comparison is not None:
+            announce(csv_comparison)
         return
     days = max(1, DAYS * min(XLSX_ORDERS, count) // count)
     xlsx_scope = Scope((channel.pk,), FIRST_DAY, FIRST_DAY + timedelta(days=days - 1), as_of=AS_OF)
