@@ -88,11 +88,17 @@ def release(tx, *, signal: str | None, error: str = "") -> None:
     if slot is None:
         return
     breaker = Breaker.objects.select_for_update().get(pk=slot.breaker_id)
-    GateSlot.objects.filter(pk=slot.pk, holder_id=tx.pk).update(holder_id=None, lease_until=None)
+    GateSlot.objects.filter(breaker=breaker, holder_id=tx.pk).update(
+        holder_id=None, lease_until=None
+    )
     gate = gate_of(tx)
     now = timezone.now()
     if gate is not None and signal is not None:
         _record(breaker, gate, tx, now, transient=signal == "transient", error=error)
+    elif breaker.state == BreakerState.HALF_OPEN and breaker.probe_transaction_id == tx.pk:
+        _change(
+            breaker, BreakerState.OPEN, now
+        )  # the probe learnt nothing: another after the cool-down
     _wake(breaker, gate, now)
 
 
@@ -265,6 +271,10 @@ def _wake(breaker: Breaker, gate: Gate | None, now) -> int:
 
 def _reserve(breaker: Breaker, waiters: list[GateWaiter], now) -> int:
     lease_until = now + timedelta(seconds=settings.SYNC_PUBLISH_GRACE_SECONDS)
+    # A waiter whose earlier reservation ran out keeps no second slot.
+    GateSlot.objects.filter(
+        breaker=breaker, holder_id__in=[w.transaction_id for w in waiters]
+    ).update(holder_id=None, lease_until=None)
     slots = list(_free_slots(breaker, now)[: len(waiters)])
     for waiter, slot in zip(waiters, slots, strict=False):
         slot.holder_id, slot.lease_until = waiter.transaction_id, lease_until

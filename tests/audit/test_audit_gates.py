@@ -197,3 +197,21 @@ def test_a_posting_whose_target_is_unknown_is_not_held(new_transaction):
     tx = new_transaction("NO-GATE")
     assert claim(tx.pk) is not None
     assert not Breaker.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_waiter_whose_reservation_ran_out_is_handed_one_slot_not_two(toy, published):
+    running, other, waiter = toy("R-1"), toy("R-2"), toy("R-3")
+    claim(running.pk), claim(other.pk)
+    assert claim(waiter.pk) is None
+    finish(state_of(other), outcome=Outcome("ok"), signal="answered")  # frees slot 2
+    assert GateSlot.objects.get(holder_id=waiter.pk).number == 2
+    # Its publish was slow: the reservation ran out before a worker claimed it.
+    GateSlot.objects.filter(holder_id=waiter.pk).update(
+        lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    finish(state_of(running), outcome=Outcome("ok"), signal="answered")  # frees slot 1
+    wake_gates()
+    assert GateSlot.objects.filter(holder_id=waiter.pk).count() == 1
+    finish(claim(waiter.pk), outcome=Outcome("ok"), signal="answered")
+    assert not GateSlot.objects.filter(holder_id__isnull=False).exists()
