@@ -23,6 +23,7 @@ REPO = BENCH_DIR.parent
 BENCHMARKS = (
     "intake",
     "erp_posting",
+    "erp_peak",
     "x12_read",
     "shipping_orders",
     "idoc_posting",
