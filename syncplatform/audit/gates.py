@@ -34,7 +34,7 @@ from django.utils import timezone
 from syncplatform.core import health
 
 from . import registry
-from .choices import BreakerState
+from .choices import BreakerState, TransactionState
 from .dispatch import enqueue_on_commit
 from .gate_models import Breaker, GateSlot, GateWaiter
 from .registry import Gate, GateTarget, Lane, scheduled_job
@@ -63,7 +63,8 @@ def admit(tx, gate: Gate) -> bool:
     reason = _breaker_holds_back(breaker, gate, tx, now)
     if reason is None:
         if _take_slot(breaker, tx, now):
-            GateWaiter.objects.filter(transaction_id=tx.pk).delete()
+            if tx.state == TransactionState.WAITING:
+                GateWaiter.objects.filter(transaction_id=tx.pk).delete()
             return True
         reason = (
             f"waiting for a free slot at {breaker.label} (at most {breaker.slot_count} in flight)"
@@ -196,9 +197,10 @@ def _take_slot(breaker: Breaker, tx, now) -> bool:
 
 def _queued_ahead(breaker: Breaker, tx) -> bool:
     waiters = GateWaiter.objects.filter(breaker=breaker)
-    mine = waiters.filter(transaction_id=tx.pk).values_list("pk", flat=True).first()
-    if mine is not None:
-        waiters = waiters.filter(pk__lt=mine)
+    if tx.state == TransactionState.WAITING:  # only a waiting row has a waiter row
+        mine = waiters.filter(transaction_id=tx.pk).values_list("pk", flat=True).first()
+        if mine is not None:
+            waiters = waiters.filter(pk__lt=mine)
     return waiters.exists()
 
 
@@ -216,6 +218,8 @@ def _free_slots(breaker: Breaker, now):
 
 def _record(breaker: Breaker, gate: Gate, tx, now, *, transient: bool, error: str) -> None:
     if not transient:
+        if breaker.state == BreakerState.CLOSED and not breaker.consecutive_failures:
+            return  # the common case at peak: nothing to write
         breaker.consecutive_failures, breaker.window_started_at = 0, None
         if breaker.state != BreakerState.CLOSED:
             _change(breaker, BreakerState.CLOSED, now)
@@ -262,6 +266,8 @@ def _wake(breaker: Breaker, gate: Gate | None, now) -> int:
             return 0
         _change(breaker, BreakerState.HALF_OPEN, now, probe=first.transaction_id)
         return _reserve(breaker, [first], now)
+    if not waiters.exists():
+        return 0  # the common case: nobody to wake
     room = breaker.slot_count - _live_slots(breaker, now).count()
     if room <= 0:
         return 0
