@@ -58,6 +58,11 @@ class SkuMapping(Mapping):
         constraints = [
             models.UniqueConstraint(fields=["channel", "channel_sku"], name="uniq_sku_mapping")
         ]
+        # The other direction, material -> channel SKU: catalog listings and
+        # available-to-sell join on it for every chunk of a load or an 846.
+        indexes = [
+            models.Index(fields=["channel", "erp_material"], name="sku_mapping_material_idx")
+        ]
 
     def __str__(self):
         return f"{self.channel}:{self.channel_sku} → {self.erp_material}"
