@@ -12,7 +12,8 @@ the middle lists them:
 
 The runner finds a transaction's handler here (and its ``Gate``, if any: the
 in-flight cap and circuit breaker it admits each attempt through, holding the
-row ``waiting`` otherwise), the dispatcher its lane (the Celery queue), ``RetryPolicy.for_kind`` its default retry policy, the admin
+row ``waiting`` otherwise), the dispatcher its lane (the Celery queue),
+``RetryPolicy.for_kind`` its default retry policy, the admin
 its description and subject model, and ``ensure_schedules`` the beat rows of
 every declared ``Schedule``. Declarations run when Django loads each app's
 ``kinds`` module (``AuditConfig.ready`` imports them all).

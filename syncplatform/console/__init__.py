@@ -1,1 +1,1 @@
-"""The operations console: dashboard, failures grouped by cause, alerts and metrics over every domain app."""
+"""The operations console: dashboard, failures by cause, alerts and metrics over the domain apps."""
