@@ -147,7 +147,7 @@ class PlatformCollector:
             labels=["endpoint", "state"],
         )
         for breaker in breakers:
-            family.add_metric([breaker.endpoint, breaker.state], 1)
+            family.add_metric([breaker.endpoint, breaker.code], 1)  # closed, open, half_open
         return family
 
 

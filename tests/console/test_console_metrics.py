@@ -220,7 +220,10 @@ def test_breaker_states_are_served_once_a_breaker_model_tells_them(client, setti
     without = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
     monkeypatch.setattr(
         "syncplatform.console.metrics.breaker_states",
-        lambda: [BreakerState("demo-erp", "open"), BreakerState("other-erp", "closed")],
+        lambda: [
+            BreakerState("demo-erp", "Open (holding postings back)", "open"),
+            BreakerState("other-erp", "Closed", "closed"),
+        ],
     )
     scraped = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
 

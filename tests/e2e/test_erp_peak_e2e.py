@@ -200,16 +200,20 @@ def test_sigkilled_worker_holding_slots_releases_them_by_lease(
     demo_channel, web_server, erp, thread_worker
 ):
     cap_erp(3)
-    erp.configure(latency_ms=2500)
+    # Long enough that the doomed worker is surely inside its three calls when killed: a
+    # slot can also be held by a woken waiter not yet claimed, so wait for three postings
+    # in flight, not only for three slots held.
+    erp.configure(latency_ms=8000)
     doomed = thread_worker("doomed")
     order_ids = post_orders(web_server, demo_channel, "KILL", 6)
     wait_until(
         lambda: (
             GateSlot.objects.filter(holder_id__isnull=False, lease_until__gt=time_now()).count()
             == 3
+            and postings(order_ids).filter(state=TransactionState.PROCESSING).count() == 3
         ),
         timeout=60,
-        what="three slots held by the doomed worker",
+        what="three postings in flight in the doomed worker, holding the three slots",
     )
     doomed.kill()
     erp.configure(latency_ms=0)
@@ -218,7 +222,10 @@ def test_sigkilled_worker_holding_slots_releases_them_by_lease(
 
     assert_each_posted_once(erp, order_ids)
     assert postings(order_ids).filter(state=TransactionState.SUCCEEDED).count() == 6
-    assert TransactionEvent.objects.filter(
-        transaction__in=postings(order_ids), kind=EventKind.LEASE_EXPIRED
-    ).exists()
+    history = list(
+        TransactionEvent.objects.filter(transaction__in=postings(order_ids))
+        .order_by("transaction_id", "id")
+        .values_list("transaction_id", "kind", "message")
+    )
+    assert any(kind == EventKind.LEASE_EXPIRED for _, kind, _ in history), history
     assert not GateSlot.objects.filter(holder_id__isnull=False, lease_until__gt=time_now())

@@ -48,17 +48,27 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def web_server(platform_env, logs_dir, tmp_path_factory):
-    """The real web server as deployed: static files collected before it starts.
-
-    Overrides ../conftest.py's server for these tests only: WhiteNoise serves what
-    ``collectstatic`` put in STATIC_ROOT (SYNC_VAR_DIR/static) when it started, and
-    without it the admin's pages have no CSS or scripts. The database is the same.
-    """
+def admin_env(platform_env, tmp_path_factory) -> dict:
+    """The web server's environment, with the static files collected once for the session."""
     env = {**platform_env, "SYNC_VAR_DIR": str(tmp_path_factory.mktemp("admin-var"))}
     subprocess.run(
         [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=REPO, env=env, check=True
     )
+    return env
+
+
+@pytest.fixture
+def web_server(admin_env, logs_dir):
+    """The real web server as deployed, started for each journey.
+
+    Overrides ../conftest.py's server for these tests only: WhiteNoise serves what
+    ``collectstatic`` put in STATIC_ROOT (SYNC_VAR_DIR/static) when it started, and
+    without it the admin's pages have no CSS or scripts. The database is the same.
+    One server per journey, not per session: a transactional test's flush makes the
+    content types again under new ids, and a server that cached the old ones (the
+    admin's log of an added mapping names one) would answer 500.
+    """
+    env = admin_env
     port = free_port()
     server = ServerProcess(
         "web-admin",
