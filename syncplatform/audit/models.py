@@ -244,6 +244,8 @@ class SyncTransaction(models.Model):
             return None
         if not self.is_claimable():
             raise InvalidTransition(f"cannot hold back a transaction that is {self.state}")
+        if self.state == TransactionState.PROCESSING:
+            self._record_lease_expired()
         self.next_attempt_at = None
         self._end_lease()
         return self._move(TransactionState.WAITING, EventKind.HELD, message)
@@ -254,13 +256,7 @@ class SyncTransaction(models.Model):
         if self.state == TransactionState.PROCESSING:
             if not self.lease_expired(now):
                 raise InvalidTransition(f"transaction {self.pk} is leased until {self.lease_until}")
-            self.events.create(
-                kind=EventKind.LEASE_EXPIRED,
-                from_state=self.state,
-                to_state=self.state,
-                attempt=self.attempts,
-                message="the worker holding the lease stopped answering",
-            )
+            self._record_lease_expired()
         elif self.state not in RUNNABLE_STATES:
             raise InvalidTransition(f"cannot start an attempt from {self.state}")
         self.attempts += 1
@@ -268,6 +264,17 @@ class SyncTransaction(models.Model):
         self.lease_until = now + timedelta(seconds=lease_seconds)
         self.next_attempt_at = None
         return self._move(TransactionState.PROCESSING, EventKind.ATTEMPT_STARTED)
+
+    def _record_lease_expired(self):
+        # Whoever takes the row over from a lost worker says so, whether it
+        # starts the next attempt or its gate holds it back first.
+        self.events.create(
+            kind=EventKind.LEASE_EXPIRED,
+            from_state=self.state,
+            to_state=self.state,
+            attempt=self.attempts,
+            message="the worker holding the lease stopped answering",
+        )
 
     def succeed(self, message: str, *, duration_ms: int | None = None, excerpt: str = ""):
         self._require(TransactionState.PROCESSING)

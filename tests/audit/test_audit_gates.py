@@ -193,6 +193,27 @@ def test_a_killed_workers_slot_frees_itself_with_its_lease(toy, published):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_lost_attempt_held_back_by_its_gate_says_its_lease_expired(toy, published):
+    CAPACITY["value"] = 1
+    killed, next_one = toy("L-1"), toy("L-2")
+    assert claim(killed.pk) is not None
+    assert claim(next_one.pk) is None
+    past = timezone.now() - timedelta(seconds=1)
+    GateSlot.objects.filter(holder_id=killed.pk).update(lease_until=past)
+    SyncTransaction.objects.filter(pk=killed.pk).update(lease_until=past)
+    wake_gates()
+    assert claim(next_one.pk) is not None  # the waiter took the freed slot
+    # The sweeper publishes the killed attempt again; the slot is taken, so it waits.
+    assert claim(killed.pk) is None
+    held = state_of(killed)
+    assert held.state == TransactionState.WAITING and held.attempts == 1
+    assert list(held.events.order_by("id").values_list("kind", flat=True))[-2:] == [
+        EventKind.LEASE_EXPIRED,
+        EventKind.HELD,
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_posting_whose_target_is_unknown_is_not_held(new_transaction):
     tx = new_transaction("NO-GATE")
     assert claim(tx.pk) is not None
