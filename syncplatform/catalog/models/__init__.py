@@ -2,6 +2,7 @@
 
 from .listings import Listing
 from .loads import CatalogLoad, RefusedRow
+from .price_days import PriceDayMark
 from .products import Barcode, Price, Product, ProductUnit
 from .publication import ListingPublication, PublicationRun, ShopLocation  # noqa: F401
 from .sources import CatalogSource
@@ -12,6 +13,7 @@ __all__ = [
     "CatalogSource",
     "Listing",
     "Price",
+    "PriceDayMark",
     "Product",
     "ProductUnit",
     "RefusedRow",

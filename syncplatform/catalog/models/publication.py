@@ -18,6 +18,9 @@ from syncplatform.partners.choices import PartnerKind
 class PublicationStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
+    # A chunk failed for good or an operator resolved it: the run is over, and the
+    # listings it did not reach stay pending for the channel's next run.
+    INCOMPLETE = "incomplete", "Ended early (a chunk failed or was resolved)"
 
 
 class ListingPublication(models.Model):

@@ -1,3 +1,3 @@
 """Catalog use cases; importing this package declares the catalog's kinds and schedules."""
 
-from . import drops, loads, publication, pushed  # noqa: F401
+from . import drops, loads, prices_in_force, publication, pushed  # noqa: F401

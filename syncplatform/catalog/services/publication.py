@@ -68,10 +68,10 @@ from ..models import Listing, ListingPublication, PublicationRun, ShopLocation
 from ..models.publication import PublicationStatus
 from .publication_drafts import Action, Pending, read_pending
 from .publication_records import ChunkResult, mark_sending, record_answers
+from .publication_runs import CATALOG_PUBLISH, end_stopped_runs
 
 logger = logging.getLogger(__name__)
 
-CATALOG_PUBLISH = "catalog.publish"
 CATALOG_PUBLISH_LISTING = "catalog.publish.listing"
 CATALOG_PUBLISH_SCHEDULE = "catalog.publish.pending"
 BATCH = 50  # listings per request: 50 mutations, 500 points, half Shopify's request limit
@@ -105,6 +105,7 @@ def start_publication(channel_id: int) -> PublicationRun | None:
         return None
     cutoff = timezone.now()
     pending = _pending(channel_id, cutoff)
+    end_stopped_runs(channel_id)
     if not pending.exists() or _running(channel_id).exists():
         return None
     try:
@@ -171,7 +172,12 @@ def publish_chunk(tx: SyncTransaction) -> Outcome:
     """Publish the next listings of the run, batch by batch; queue the next chunk or end."""
     run = PublicationRun.objects.select_related("channel").get(pk=tx.subject_id)
     if run.status != PublicationStatus.RUNNING:
-        return Outcome(message=f"publication #{run.pk} already ended")
+        # "Retry now" on the chunk that ended its run early: publish what is still pending.
+        return Outcome(
+            message=f"publication #{run.pk} already ended ({run.get_status_display()}); "
+            "its pending listings go with the channel's next publication",
+            apply=lambda: _start_next(run.channel_id),
+        )
     with try_exclusive(CATALOG_PUBLISH, run.channel_id) as held:
         if not held:
             raise TransientError(
@@ -180,6 +186,10 @@ def publish_chunk(tx: SyncTransaction) -> Outcome:
         result = _publish_chunk(run)
     run.refresh_from_db()
     return Outcome(message=result.message(run), apply=lambda: _next_chunk_or_end(run.pk))
+
+
+def _start_next(channel_id: int) -> None:
+    start_publication(channel_id)
 
 
 def _publish_chunk(run: PublicationRun) -> ChunkResult:
