@@ -65,6 +65,10 @@ Decisions a reader of the canonical order must know:
   says what to send the ERP instead), or stays ``""``.
 * **Customer**: guest checkouts have no customer, so ``channel_customer_id``
   is ``""``; the name falls back to the shipping, then billing, address.
+* **Order name**: Shopify's ``name`` (``"#1001"``, the shop's prefix and
+  number) is ``channel_order_name``: people and Shopify Payments payout
+  exports call the order by it, not by its id. It is only read, never
+  required: a missing, non-text or over-long (> 80) name is ``""``.
 
 **Complete or not.** The adapter translates; it does not decide whether the
 result is a complete order. Values Shopify may leave empty in a genuine order
@@ -99,6 +103,7 @@ SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 WEBHOOK_ID_HEADER = "X-Shopify-Webhook-Id"
 TOPIC_HEADER = "X-Shopify-Topic"
 VARIANT_SKU_PREFIX = "shopify-variant:"
+MAX_ORDER_NAME = 80  # the platform's order name field
 
 
 def verify_webhook_signature(raw_body: bytes, header_value: str | None, secret: str) -> bool:
@@ -174,6 +179,7 @@ def to_canonical_order(
     method, shipping_amount = shipping
     return {
         "channel_order_number": order_number,
+        "channel_order_name": _read_order_name(order),
         "ordered_at": ordered_at,
         "currency": currency,
         "customer": customer,
@@ -220,6 +226,13 @@ def _read_order_id(order: PayloadField) -> str:
     if not order_id:
         raise order["id"].error("missing")
     return order_id
+
+
+def _read_order_name(order: PayloadField) -> str:
+    name = order["name"].value
+    if not isinstance(name, str) or len(name.strip()) > MAX_ORDER_NAME:
+        return ""
+    return name.strip()
 
 
 def _read_lines(

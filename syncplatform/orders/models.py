@@ -66,6 +66,10 @@ class Order(TimeStampedModel):
         db_index=False,
     )
     channel_order_number = models.CharField(max_length=80)
+    # What the channel shows people as the order's name where that is not its number:
+    # Shopify's ``name`` ("#1001"), which its payout exports use as the order reference.
+    # "" when the channel sent none. Not unique (a shop may change its name format).
+    channel_order_name = models.CharField(max_length=80, blank=True, default="", db_default="")
     idempotency_scope = models.CharField(max_length=60)
     idempotency_key = models.CharField(max_length=255)
     request_sha256 = models.CharField(max_length=64)
@@ -114,6 +118,15 @@ class Order(TimeStampedModel):
             ),
             models.UniqueConstraint(
                 fields=["channel", "channel_order_number"], name="uniq_order_channel_number"
+            ),
+        ]
+        indexes = [
+            # Settlement matching looks orders up by name; partial, so orders without
+            # one (every REST channel's) cost intake no index write.
+            models.Index(
+                fields=["channel", "channel_order_name"],
+                name="order_channel_name",
+                condition=~models.Q(channel_order_name=""),
             ),
         ]
 

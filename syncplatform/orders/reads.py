@@ -184,10 +184,13 @@ def reconciliation_sources() -> ReconciliationSources:
 def order_ids_for_channel_references(channel_id: int, references: Iterable[str]) -> dict[str, int]:
     """``reference: order id`` for those of a channel's order references that name an order.
 
-    A reference as a payment provider writes it matches the channel order
-    number as it is, or without one leading ``#``: Shopify's payout export
-    names an order ``#1001`` where the channel sent order number ``1001``.
-    References that name no order are left out. One query, whatever the count.
+    A reference as a payment provider writes it names an order by, in this order:
+    its channel order number as it is; its channel order name (Shopify Payments'
+    payout export writes ``#1001``, the order's ``name``, where the webhook's
+    order number is Shopify's id); its number without one leading ``#`` (a
+    channel that sent ``1001`` as the number). A name two orders share names
+    neither. References that name no order are left out. Two queries, whatever
+    the count (the name's over a partial index of the orders that have one).
     """
     references = set(references)
     candidates = references | {ref[1:] for ref in references if ref.startswith("#")}
@@ -196,9 +199,19 @@ def order_ids_for_channel_references(channel_id: int, references: Iterable[str])
         .values_list("channel_order_number", "pk")
         .iterator()
     )
+    names: dict[str, int | None] = {}
+    unnumbered = [ref for ref in references if ref not in numbers]
+    if unnumbered:
+        named = (
+            Order.objects.filter(channel_id=channel_id, channel_order_name__in=unnumbered)
+            .exclude(channel_order_name="")  # the partial index's condition
+            .values_list("channel_order_name", "pk")
+        )
+        for name, order_id in named.iterator():
+            names[name] = None if name in names else order_id
     found = {}
     for reference in references:
-        order_id = numbers.get(reference)
+        order_id = numbers.get(reference) or names.get(reference)
         if order_id is None and reference.startswith("#"):
             order_id = numbers.get(reference[1:])
         if order_id is not None:

@@ -133,6 +133,7 @@ def _store_new_order(request, canonical, body_sha256) -> Order:
         order = Order.objects.create(
             channel=request.channel,
             channel_order_number=canonical["channel_order_number"],
+            channel_order_name=canonical.get("channel_order_name", ""),
             idempotency_scope=request.idempotency_scope,
             idempotency_key=request.idempotency_key,
             request_sha256=body_sha256,

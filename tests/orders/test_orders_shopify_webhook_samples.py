@@ -29,6 +29,10 @@ MAPPABLE = {
     "bag-server__orders_create_2020-12_AUD.json": (False, "2998557704341"),
     "shopify-app-js__rest_2026-07_order_find_450789469.json": (True, "450789469"),
 }
+ORDER_NAMES = {  # each sample's Shopify order name
+    "bag-server__orders_create_2020-12_AUD.json": "#1030",
+    "shopify-app-js__rest_2026-07_order_find_450789469.json": "#1001",
+}
 UNMAPPABLE = "shopify_python_api__order.json"  # its totals contradict its lines
 ALL_SAMPLES = [*MAPPABLE, UNMAPPABLE]
 
@@ -67,6 +71,7 @@ def test_given_a_real_mappable_sample_when_signed_then_202_and_stored(
     order = Order.objects.get()
     assert response.json()["id"] == order.pk
     assert order.channel_order_number == shopify_id
+    assert order.channel_order_name == ORDER_NAMES[name]  # what payout exports call it
     assert order.idempotency_key == f"sample-{shopify_id}"
     payload = json.loads(raw)
     assert f"{order.grand_total:.2f}" == payload["total_price"]

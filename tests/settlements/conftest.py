@@ -18,11 +18,12 @@ def shop(db) -> Partner:
     return Partner.objects.create(code="demo-web", name="Demo web", kind=PartnerKind.CHANNEL)
 
 
-def make_order(channel: Partner, number: str) -> Order:
+def make_order(channel: Partner, number: str, name: str = "") -> Order:
     """A stored order (just the row; how it got here does not matter to settlements)."""
     return Order.objects.create(
         channel=channel,
         channel_order_number=number,
+        channel_order_name=name,
         idempotency_scope="settlement-tests",
         idempotency_key=uuid.uuid4().hex,
         request_sha256="0" * 64,

@@ -339,6 +339,61 @@ def test_lines_whose_order_arrives_later_are_linked_by_matching_again(import_byt
     assert match_settlement_lines(shop) == 0
 
 
+def test_shopify_webhook_orders_are_matched_by_their_order_name(import_bytes, shop):
+    # given orders as Shopify's webhooks store them: numbered by id, named "#1001"
+    first = make_order(shop, "450789469", name="#1001")
+    second = make_order(shop, "2998557704341", name="#1030")
+
+    # when the payout export names them by name
+    report = import_bytes(
+        shopify_file(
+            shopify_row("#1001"),
+            shopify_row("#1030", amount="59.45", fee="2.02", net="57.43"),
+            shopify_row("#1001", kind="refund", amount="-10.00", fee="0.00", net="-10.00"),
+        )
+    )
+
+    # then every line is linked to the order of that name
+    assert (report.accepted, report.matched) == (3, 3)
+    orders = SettlementLine.objects.order_by("line_number").values_list("order", flat=True)
+    assert list(orders) == [first.pk, second.pk, first.pk]
+
+
+def test_a_reference_is_a_number_first_then_a_name_then_a_number_without_its_hash(
+    import_bytes, shop
+):
+    # given order 1001 of a channel that sent "1001" as the number, and a Shopify order
+    # named "#1001" (another shop's numbering behind the same channel)
+    numbered = make_order(shop, "1001")
+    named = make_order(shop, "450789469", name="#1001")
+    named_like_a_number = make_order(shop, "77", name="1001")
+
+    import_bytes(shopify_file(shopify_row("#1001"), shopify_row("1001"), shopify_row("#77")))
+
+    orders = SettlementLine.objects.order_by("line_number").values_list("order", flat=True)
+    # "#1001" is the name of one order; "1001" is the number of another (a number wins over
+    # the name "1001"); "#77" is no number or name, so order 77 by its number without "#"
+    assert list(orders) == [named.pk, numbered.pk, named_like_a_number.pk]
+
+
+def test_a_name_two_orders_share_links_neither(import_bytes, shop):
+    make_order(shop, "450789469", name="#1001")
+    make_order(shop, "450789470", name="#1001")
+
+    report = import_bytes(shopify_file(shopify_row("#1001")))
+
+    assert report.matched == 0
+    assert SettlementLine.objects.get().order_id is None
+
+
+def test_a_line_whose_named_order_arrives_later_is_linked_by_matching_again(import_bytes, shop):
+    import_bytes(shopify_file(shopify_row("#1030")))
+    order = make_order(shop, "2998557704341", name="#1030")
+
+    assert match_settlement_lines(shop) == 1
+    assert SettlementLine.objects.get().order_id == order.pk
+
+
 def test_the_import_records_who_uploaded_it(import_bytes, django_user_model):
     finance = django_user_model.objects.create_user("fin")
 

@@ -173,6 +173,9 @@ class CanonicalOrderSerializer(serializers.Serializer):
     """Validates a canonical order; totals must add up to the lines (else 422)."""
 
     channel_order_number = serializers.CharField(min_length=1, max_length=80)
+    # Optional: the name the channel shows for the order where it is not its number
+    # (Shopify's "#1001"); settlement files may name the order by it.
+    channel_order_name = serializers.CharField(max_length=80, allow_blank=True, default="")
     ordered_at = serializers.DateTimeField()
     currency = CurrencyField(min_length=3, max_length=3)
     customer = CustomerSerializer()

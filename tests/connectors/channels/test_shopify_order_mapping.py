@@ -26,6 +26,7 @@ def test_given_usd_order_when_mapped_then_header_fields_come_from_the_order(usd_
     order = map_order(usd_order)
 
     assert order["channel_order_number"] == "5810023456001"
+    assert order["channel_order_name"] == "#2041"  # what payout exports call it
     assert order["ordered_at"] == "2026-11-23T05:15:00-05:00"
     assert order["currency"] == "USD"
     assert order["customer"] == {
@@ -44,6 +45,19 @@ def test_given_usd_order_when_mapped_then_header_fields_come_from_the_order(usd_
         "phone": "+1 614 555 0100",
     }
     assert order["fulfillment_location"] == "WEB-DC"
+
+
+@pytest.mark.parametrize("name", [None, 1001, "", " " * 3, "#" + "9" * 80])
+def test_given_no_usable_order_name_when_mapped_then_name_is_empty_not_refused(usd_order, name):
+    usd_order["name"] = name
+
+    assert map_order(usd_order)["channel_order_name"] == ""
+
+
+def test_given_order_name_with_spaces_when_mapped_then_stripped(usd_order):
+    usd_order["name"] = " #2041 "
+
+    assert map_order(usd_order)["channel_order_name"] == "#2041"
 
 
 def test_given_usd_order_when_mapped_then_lines_carry_price_tax_and_discount(usd_order):

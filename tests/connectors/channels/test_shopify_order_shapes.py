@@ -40,6 +40,7 @@ def test_given_2025_and_2020_bodies_of_one_order_when_mapped_then_the_same_order
         "2025-03-14T09:26:53-04:00",
         "2020-04-27T08:23:58-04:00",
     )
+    assert (new.pop("channel_order_name"), old.pop("channel_order_name")) == ("#1101", "#1001")
     assert new == old
     assert new["totals"] == {
         "subtotal": "52.48",

@@ -29,6 +29,7 @@ def test_given_captured_orders_create_webhook_when_mapped_then_aud_order(canonic
     order = to_canonical_order(body, default_location="WEB-DC")
 
     assert order["channel_order_number"] == "2998557704341"
+    assert order["channel_order_name"] == "#1030"
     assert order["ordered_at"] == "2020-12-27T08:23:58+11:00"
     assert order["currency"] == "AUD"
     # The shop left the SKU empty: the variant id stands in for the mapping table.
@@ -50,6 +51,7 @@ def test_given_shopify_reference_order_when_mapped_then_discounts_and_tax_per_li
     order = to_canonical_order(body, default_location="WEB-DC")
 
     assert order["channel_order_number"] == "450789469"
+    assert order["channel_order_name"] == "#1001"
     assert order["currency"] == "USD"
     assert [line["sku"] for line in order["lines"]] == [
         "IPOD2008GREEN",
