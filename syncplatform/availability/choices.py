@@ -12,4 +12,5 @@ class RecomputeCause(models.TextChoices):
     ORDER = "order", "Order accepted"
     SHIPMENT = "shipment", "Shipment recorded"
     SAFETY_STOCK = "safety_stock", "Safety stock changed"
+    MAPPING = "mapping", "SKU mapping changed"
     REFRESH = "refresh", "Scheduled refresh"

@@ -18,7 +18,7 @@ from syncplatform.fulfillment.models import ShipmentLine, StockPosition
 from syncplatform.mappings.models import LocationMapping, SkuMapping
 from syncplatform.orders import reads as orders
 
-from ..models import RecomputeChunk, SafetyStock
+from ..models import Availability, RecomputeChunk, SafetyStock
 from ..rule import Components
 
 
@@ -76,9 +76,22 @@ def _targets_at_location(channel_id: int, location: str, skus: list[str]) -> lis
     if warehouse_id is None:
         return []
     mapped = SkuMapping.objects.in_force().filter(channel_id=channel_id, channel_sku__in=skus)
-    return [
+    targets = [
         Target(channel_id, sku, location, warehouse_id, material)
         for sku, material in mapped.values_list("channel_sku", "erp_material")
+    ]
+    return targets + _unmapped_with_figures(channel_id, location, warehouse_id, skus, targets)
+
+
+def _unmapped_with_figures(channel_id, location, warehouse_id, skus, targets) -> list[Target]:
+    """SKUs that have a figure here but no mapping in force any more (deleted, renamed,
+    expired): computed with no material, so 0, and the channel is told."""
+    mapped = {t.channel_sku for t in targets}
+    figured = Availability.objects.filter(
+        channel_id=channel_id, channel_location=location, channel_sku__in=skus
+    ).values_list("channel_sku", flat=True)
+    return [
+        Target(channel_id, sku, location, warehouse_id, "") for sku in sorted(set(figured) - mapped)
     ]
 
 
