@@ -5,27 +5,15 @@ show (view, and operate for retry and resolve); these rows only let the groups
 read the rollup tables should they be shown in the admin.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
+from syncplatform.core.roles import RoleGrant
+
 READ = ["view_kindhour", "view_shipmenthour"]
-
-
-def forwards(apps, schema_editor):
-    config = apps.get_app_config("console")
-    config.models_module = True
-    create_permissions(config, verbosity=0)
-    config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name in ("operations", "finance"):
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="console", codename__in=READ)
-        )
+ROLES = {"operations": READ, "finance": READ}
 
 
 class Migration(migrations.Migration):
     dependencies = [("console", "0001_initial"), ("core", "0001_roles")]
 
-    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(RoleGrant("console", ROLES), migrations.RunPython.noop)]

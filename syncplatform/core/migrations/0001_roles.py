@@ -1,7 +1,8 @@
 """Groups ``operations`` and ``finance`` with the permissions their work needs."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from syncplatform.core.roles import RoleGrant
 
 ROLES = {
     "operations": [
@@ -30,24 +31,6 @@ ROLES = {
 }
 
 
-def create_roles(apps, schema_editor):
-    # Permissions are normally created after migrate; make sure they exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, names in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        for name in names:
-            app_label, codename = name.split(".")
-            found = Permission.objects.filter(content_type__app_label=app_label)
-            if codename != "*":
-                found = found.filter(codename=codename)
-            group.permissions.add(*found)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
@@ -58,4 +41,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(RoleGrant(None, ROLES), migrations.RunPython.noop)]

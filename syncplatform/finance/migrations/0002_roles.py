@@ -6,8 +6,9 @@ but neither downloads the files nor sees settlement amounts; an admin may grant
 ``finance.view_settlement_amounts`` to a user or to the group.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from syncplatform.core.roles import RoleGrant
 
 FINANCE = [
     "view_reconciliationreport",
@@ -20,23 +21,10 @@ FINANCE = [
     "change_tolerance",
 ]
 OPERATIONS = ["view_reconciliationreport", "view_reconciliationexception", "view_tolerance"]
-
-
-def forwards(apps, schema_editor):
-    config = apps.get_app_config("finance")
-    config.models_module = True
-    create_permissions(config, verbosity=0)
-    config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in (("operations", OPERATIONS), ("finance", FINANCE)):
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="finance", codename__in=codenames)
-        )
+ROLES = {"operations": OPERATIONS, "finance": FINANCE}
 
 
 class Migration(migrations.Migration):
     dependencies = [("finance", "0001_initial"), ("core", "0001_roles")]
 
-    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(RoleGrant("finance", ROLES), migrations.RunPython.noop)]

@@ -1,7 +1,8 @@
 """The overdue-997 watch on beat; fulfilment permissions for the operations and finance groups."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from syncplatform.core.roles import RoleGrant
 
 OPERATIONS = [
     "view_warehouseconfig",
@@ -13,9 +14,10 @@ OPERATIONS = [
     "view_stockposition",
 ]
 FINANCE = ["view_shippingorder", "view_shipment", "view_shipmentline", "view_stockposition"]
+ROLES = {"operations": OPERATIONS, "finance": FINANCE}
 
 
-def forwards(apps, schema_editor):
+def schedule_overdue_watch(apps, schema_editor):
     IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     every, _ = IntervalSchedule.objects.get_or_create(every=60, period="seconds")
@@ -28,19 +30,6 @@ def forwards(apps, schema_editor):
             "description": "Sent files whose 997 is past due become failed transactions.",
         },
     )
-    config = apps.get_app_config("fulfillment")
-    config.models_module = True
-    create_permissions(config, verbosity=0)
-    config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in (("operations", OPERATIONS), ("finance", FINANCE)):
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(
-            *Permission.objects.filter(
-                content_type__app_label="fulfillment", codename__in=codenames
-            )
-        )
 
 
 class Migration(migrations.Migration):
@@ -50,4 +39,7 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+    operations = [
+        migrations.RunPython(schedule_overdue_watch, migrations.RunPython.noop),
+        migrations.RunPython(RoleGrant("fulfillment", ROLES), migrations.RunPython.noop),
+    ]

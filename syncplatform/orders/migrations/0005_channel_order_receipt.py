@@ -1,23 +1,12 @@
 """Signed channel webhooks kept verbatim (ChannelOrderReceipt); operations may view them."""
 
 import django.db.models.deletion
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
+from syncplatform.core.roles import RoleGrant
 
-def let_operations_view_receipts(apps, schema_editor):
-    config = apps.get_app_config("orders")
-    config.models_module = True
-    create_permissions(config, verbosity=0)
-    config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name="operations")
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="orders", codename="view_channelorderreceipt"
-        )
-    )
+
+ROLES = {"operations": ["view_channelorderreceipt"]}
 
 
 class Migration(migrations.Migration):
@@ -108,5 +97,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(let_operations_view_receipts, migrations.RunPython.noop),
+        migrations.RunPython(RoleGrant("orders", ROLES), migrations.RunPython.noop),
     ]

@@ -8,7 +8,6 @@ to the real web server (``web_server``, with its static files) and leaves its pa
 was on when it failed.
 """
 
-import importlib
 import os
 import shutil
 import subprocess
@@ -34,7 +33,6 @@ CHROMIUM_ARGS = [
 ARTIFACTS = REPO / "var" / "test-artifacts" / "admin"
 # The narrowest screen operations work on (issue 14: "the lists read well at 1366 px").
 VIEWPORT = {"width": 1366, "height": 900}
-ROLES = importlib.import_module("syncplatform.core.migrations.0001_roles").ROLES
 
 CALL_REPORT = pytest.StashKey()
 
@@ -164,18 +162,9 @@ def staff_user(transactional_db):
     The role's group is made again as migrate made it when a transactional test's flush
     has emptied the table. The password is ``<name>-password-1``.
     """
-    from django.contrib.auth.models import Group, Permission, User
+    from django.contrib.auth.models import User
 
-    def role(name: str):
-        group, _ = Group.objects.get_or_create(name=name)
-        if not group.permissions.exists():
-            for entry in ROLES[name]:
-                app_label, codename = entry.split(".")
-                found = Permission.objects.filter(content_type__app_label=app_label)
-                if codename != "*":
-                    found = found.filter(codename=codename)
-                group.permissions.add(*found)
-        return group
+    from tests.support.roles import role
 
     def make(name: str, group: str) -> User:
         user = User.objects.create_user(name, password=f"{name}-password-1", is_staff=True)
