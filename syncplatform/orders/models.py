@@ -210,6 +210,10 @@ class OrderLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "line_number"], name="uniq_order_line_number")
         ]
+        # Available-to-sell reads open quantities by SKU (orders.reads.open_quantities): an
+        # order's 3 SKUs went from a scan of the channel's orders (~180 ms at 300,000
+        # orders) to an index lookup (~18 ms), measured with EXPLAIN ANALYZE.
+        indexes = [models.Index(fields=["sku"], name="orderline_sku_idx")]
 
     def __str__(self):
         return f"{self.order} line {self.line_number}"
