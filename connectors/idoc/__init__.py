@@ -52,6 +52,7 @@ from connectors.idoc.delvry07 import (
     HandlingUnit,
     HandlingUnitItem,
     delvry07_idoc,
+    delvry07_written,
     read_delvry07,
     write_delvry07,
 )
@@ -101,7 +102,7 @@ from connectors.idoc.wmmbid02 import (
     wmmbid02_idoc,
     write_wmmbid02,
 )
-from connectors.idoc.writing import package_bytes, write_idocs
+from connectors.idoc.writing import WrittenIdoc, package_bytes, write_idocs
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -142,9 +143,11 @@ __all__ = [
     "Segment",
     "UnknownIdocTypeError",
     "UnsafeXmlError",
+    "WrittenIdoc",
     "build_segment",
     "cond_a04_idoc",
     "delvry07_idoc",
+    "delvry07_written",
     "format_docnum",
     "invoic02_idoc",
     "iter_idocs",

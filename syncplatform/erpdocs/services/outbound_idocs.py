@@ -26,7 +26,8 @@ from connectors.idoc import (
     GoodsMovement,
     GoodsMovementItem,
     HandlingUnit,
-    delvry07_idoc,
+    WrittenIdoc,
+    delvry07_written,
     format_docnum,
     wmmbid02_idoc,
 )
@@ -100,9 +101,9 @@ def control_as_fields(control: ControlRecord) -> dict[str, str]:
     return dict(control_fields(control))
 
 
-def posting_idoc(row: PostingRow, control: ControlRecord) -> Idoc:
+def posting_idoc(row: PostingRow, control: ControlRecord) -> Idoc | WrittenIdoc:
     if row.kind == PostingKind.SHIPMENT_CONFIRMATION:
-        return delvry07_idoc(shipment_confirmation(row, control))
+        return delvry07_written(shipment_confirmation(row, control))
     return wmmbid02_idoc(goods_movement(row, control))
 
 

@@ -193,3 +193,31 @@ def test_given_a_control_character_in_a_value_when_written_then_refused_naming_t
         "character U+0007 cannot be carried by XML"
     )
     assert caught.value.position == 1
+
+
+def test_given_a_control_character_in_a_delivery_when_written_then_refused_naming_idoc_and_field():
+    first, second = make_delivery(1), make_delivery(2)
+    item = replace(second.items[0], batch="B\x0b1")
+
+    with pytest.raises(InvalidValueError) as caught:
+        written(write_delvry07, [first, replace(second, items=(item,))])
+
+    assert str(caught.value) == (
+        f"IDoc {second.control.docnum}, segment E1EDL24, field CHARG: "
+        "character U+000B cannot be carried by XML"
+    )
+    assert caught.value.position == 2
+
+
+def test_given_idocs_that_differ_only_by_docnum_and_archive_key_then_each_keeps_its_own():
+    first = make_delivery(1)
+    resent = replace(first, control=replace(first.control, docnum="77", archive_key="RESEND 12"))
+
+    documents = list(read_package(written(write_delvry07, [first, resent, first])))
+
+    assert [d.control.docnum for d in documents] == [
+        first.control.docnum,
+        "77",
+        first.control.docnum,
+    ]
+    assert [d.control.archive_key for d in documents] == ["", "RESEND 12", ""]

@@ -30,6 +30,9 @@ from connectors.idoc import (
     InvoiceTotal,
     ItemIdentifier,
     ItemTax,
+    delvry07_idoc,
+    delvry07_written,
+    package_bytes,
     read_package,
     write_delvry07,
     write_invoic02,
@@ -190,6 +193,19 @@ def round_trip(writer, documents, soap: bool) -> list:
 @given(deliveries=st.lists(DELIVERY, min_size=1, max_size=2), soap=st.booleans())
 def test_property_deliveries_survive_write_and_read(deliveries, soap):
     assert round_trip(write_delvry07, deliveries, soap) == deliveries
+
+
+@settings(max_examples=150, deadline=None)
+@given(deliveries=st.lists(DELIVERY, min_size=1, max_size=3), soap=st.booleans())
+def test_property_deliveries_written_as_text_are_the_bytes_of_their_segments(deliveries, soap):
+    # given the same deliveries, as segments and as text composed directly
+    as_segments = package_bytes([delvry07_idoc(d) for d in deliveries], soap=soap)
+
+    # when written through the text path (what write_delvry07 and the SHPCON job use)
+    as_text = package_bytes([delvry07_written(d) for d in deliveries], soap=soap)
+
+    # then byte for byte the same package
+    assert as_text == as_segments
 
 
 @settings(max_examples=75, deadline=None)
