@@ -1,8 +1,9 @@
 """Benchmark: a full catalog load of a million materials, and a 1 %-changed delta, against COPY.
 
 Files (not timed, cached under ``var/bench/catalog/`` by count and seed): a
-generated MATMAS05 package of ``$SYNC_BENCH_CATALOG_COUNT`` materials
-(default 1,000,000; seed 1) and its delta with exactly 1 % of them changed
+generated MATMAS05 package of ``--materials N`` materials (default
+``$SYNC_BENCH_CATALOG_COUNT``, else 100,000: a million takes about an hour on
+a 2-core machine; seed 1) and its delta with exactly 1 % of them changed
 (seed 2, base seed 1: new descriptions, new EANs, deletions), written by
 ``connectors.idoc.catalog_files``.
 
@@ -13,8 +14,15 @@ unit and one per barcode -- loaded with ``COPY ... FROM STDIN`` into plain
 tables (no index, like a bulk load) in the same PostgreSQL, same database.
 Flattening is done before the clock starts.
 
-Measured:
+Measured (the load average printed beside each figure: ratios are only
+comparable within one run):
 
+* the parse floor: a bare lxml ``iterparse`` pass over the same file with
+  the reader's settings (``tag="IDOC"``, end events, each IDOC cleared and
+  its earlier siblings deleted), nothing done per IDOC -- no XML loader can
+  beat it -- in one process and in one process per core over
+  ``plan_chunks``; when it alone exceeds 2.5x COPY the bench says the target
+  is out of reach for a loader that parses on one core;
 * the reader alone (``read_materials`` over the whole file, in this
   process), MB/s and materials/s: what bounds any load of the file; and
   the same over ``plan_chunks`` in one process per core, what chunk tasks
@@ -38,10 +46,12 @@ demo-erp's MATMAS05 catalog source (made when the demo has none),
 demo-web's channel config listing 1000/10 with SKU = material number.
 
 Run: ``make bench`` or, with the servers' variables in the environment,
-``.venv/bin/python bench/catalog_load.py`` (``SYNC_BENCH_CATALOG_COUNT=20000``
-for a quick check).
+``.venv/bin/python bench/catalog_load.py --materials 1000000 --skip-reader``
+(``--materials 20000`` for a quick check). Generated files take 3.3 GB per
+million materials, twice (base and delta), plus the copy the load stores.
 """
 
+import argparse
 import csv
 import json
 import multiprocessing
@@ -55,6 +65,7 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repo, not bench/, on the path
 
 import psycopg2  # noqa: E402
+from lxml import etree  # noqa: E402
 
 from bench.report import Comparison, Target, announce  # noqa: E402
 from bench.servers import PYTHON, REPO, child_env  # noqa: E402
@@ -65,11 +76,13 @@ from bench.stack import (  # noqa: E402
     require_real_services,
 )
 from connectors.idoc.catalog_files import generate_matmas  # noqa: E402
-from connectors.idoc.chunks import plan_chunks  # noqa: E402
+from connectors.idoc.chunks import ChunkStream, plan_chunks  # noqa: E402
 from connectors.idoc.errors import RefusedRow  # noqa: E402
 from connectors.idoc.matmas05 import read_materials  # noqa: E402
+from connectors.idoc.package import PARSER_OPTIONS  # noqa: E402
 
-COUNT = int(os.environ.get("SYNC_BENCH_CATALOG_COUNT", "1000000"))
+# make bench runs 100,000 (a million takes an hour on this 2-core machine); --materials 1000000
+COUNT = int(os.environ.get("SYNC_BENCH_CATALOG_COUNT", "100000"))
 CACHE = REPO / "var" / "bench" / "catalog"
 DEFAULT_DATABASE = "syncplatform_bench_catalog"
 BASE_SEED, DELTA_SEED, DELTA_FRACTION = 1, 2, 0.01
@@ -157,15 +170,32 @@ def _area(area) -> dict:
 # ---------------------------------------------------------------- baseline
 
 
-def time_copy(database_url: str, csvs: dict[str, Path]) -> tuple[float, dict[str, int]]:
-    """Seconds to COPY every CSV into its fresh plain table (one transaction), and row counts."""
+def backend_cpu_seconds(pid: int | None) -> float | None:
+    """CPU seconds a local process (a PostgreSQL backend) has used, from /proc; None if unreadable.
+
+    On a shared, loaded machine wall time measures the scheduler as much as
+    the work; the CPU both sides spent is printed beside it.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except (OSError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def time_copy(database_url: str, csvs: dict[str, Path]) -> tuple[float, float | None, dict]:
+    """Seconds (wall, and the backend's CPU) to COPY every CSV into its fresh plain table (one
+    transaction), and row counts."""
     connection = psycopg2.connect(database_url)
     try:
         with connection.cursor() as cursor:
             for table, columns in TABLES.items():
                 cursor.execute(f"DROP TABLE IF EXISTS bench_copy_{table}")
                 cursor.execute(f"CREATE TABLE bench_copy_{table} ({columns})")
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
             connection.commit()
+            backend_cpu = backend_cpu_seconds(backend)
             started = time.perf_counter()
             for table, path in csvs.items():
                 with path.open() as rows:
@@ -174,6 +204,8 @@ def time_copy(database_url: str, csvs: dict[str, Path]) -> tuple[float, dict[str
                     )
             connection.commit()
             seconds = time.perf_counter() - started
+            cpu_after = backend_cpu_seconds(backend)
+            cpu = None if cpu_after is None else cpu_after - backend_cpu
             counts = {}
             for table in TABLES:
                 cursor.execute(f"SELECT count(*) FROM bench_copy_{table}")  # noqa: S608 -- our names
@@ -182,7 +214,7 @@ def time_copy(database_url: str, csvs: dict[str, Path]) -> tuple[float, dict[str
             connection.commit()
     finally:
         connection.close()
-    return seconds, counts
+    return seconds, cpu, counts
 
 
 # ---------------------------------------------------------------- the reader alone
@@ -233,6 +265,57 @@ def time_reader_in_chunks(path: Path, workers: int) -> ReaderRun:
     )
 
 
+# ---------------------------------------------------------------- the parse floor
+
+
+def _bare_parse(stream) -> int:
+    """IDOCs in ``stream`` by lxml's iterparse and nothing else: what no XML loader can beat.
+
+    The reader's own settings (``tag="IDOC"``, end events, no entities), and each
+    IDOC cleared with its earlier siblings deleted, so memory stays bounded.
+    """
+    idocs = 0
+    for _, element in etree.iterparse(stream, events=("end",), tag="IDOC", **PARSER_OPTIONS):
+        idocs += 1
+        element.clear(keep_tail=False)
+        parent = element.getparent()
+        while element.getprevious() is not None:
+            del parent[0]
+    return idocs
+
+
+def time_parse_floor(path: Path) -> ReaderRun:
+    started, cpu = time.perf_counter(), time.process_time()
+    with path.open("rb") as stream:
+        idocs = _bare_parse(stream)
+    return ReaderRun(
+        time.perf_counter() - started, time.process_time() - cpu, idocs, path.stat().st_size / 1e6
+    )
+
+
+def _bare_parse_chunk(arguments) -> int:
+    path, chunk = arguments
+    stream = ChunkStream(path, chunk)
+    try:
+        return _bare_parse(stream)
+    finally:
+        stream.close()
+
+
+def time_parse_floor_in_chunks(path: Path, workers: int) -> ReaderRun:
+    """The bare parse over ``plan_chunks(path)`` in ``workers`` processes: the floor on N cores."""
+    started, cpu = time.perf_counter(), time.process_time()
+    chunks = plan_chunks(path)
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        idocs = sum(pool.imap_unordered(_bare_parse_chunk, [(path, c) for c in chunks]))
+    return ReaderRun(
+        time.perf_counter() - started,
+        time.process_time() - cpu,
+        idocs,
+        path.stat().st_size / 1e6,
+    )
+
+
 # ---------------------------------------------------------------- the platform
 
 
@@ -246,12 +329,27 @@ from syncplatform.celery import app
 app.send_task = lambda *args, **options: None  # the bench publishes nothing
 from syncplatform.catalog.models import CatalogSource
 from syncplatform.catalog.services.loads import load_file_now
+from django.db import connection
+from bench.catalog_load import backend_cpu_seconds
 source = CatalogSource.objects.get(code={source!r})
-started = time.perf_counter()
+with connection.cursor() as cursor:
+    cursor.execute("SELECT pg_backend_pid()")
+    backend = cursor.fetchone()[0]
+backend_cpu = backend_cpu_seconds(backend)
+started, cpu = time.perf_counter(), time.process_time()
 summary = load_file_now(source, {path!r})
-seconds = time.perf_counter() - started
+seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+with connection.cursor() as cursor:
+    cursor.execute("SELECT pg_backend_pid()")
+    same_backend = cursor.fetchone()[0] == backend
+after = backend_cpu_seconds(backend) if same_backend else None
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print("LOADED " + json.dumps({{"seconds": seconds, "peak_mb": peak, **vars(summary)}}))
+result = {{
+    "seconds": seconds, "cpu_seconds": cpu_seconds, "peak_mb": peak,
+    "backend_cpu_seconds": None if after is None or backend_cpu is None else after - backend_cpu,
+    **vars(summary),
+}}
+print("LOADED " + json.dumps(result))
 """
 
 
@@ -321,43 +419,85 @@ def platform_load(database_url: str, source: str, path: Path) -> dict:
 # ---------------------------------------------------------------- main
 
 
-def main() -> int:
-    require_real_services()
-    say(f"catalog load bench: {COUNT} materials")
-    base = cached_matmas("matmas-base", seed=BASE_SEED)
-    delta = cached_matmas(
-        "matmas-delta", seed=DELTA_SEED, base_seed=BASE_SEED, changed_fraction=DELTA_FRACTION
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--materials",
+        type=int,
+        default=COUNT,
+        help=f"materials in the generated file (default {COUNT:,}: $SYNC_BENCH_CATALOG_COUNT)",
     )
-    expected_changes = round(COUNT * DELTA_FRACTION)
+    parser.add_argument(
+        "--skip-reader",
+        action="store_true",
+        help="do not time read_materials alone (the parse floor and the loads still run)",
+    )
+    parser.add_argument(
+        "--skip-delta",
+        action="store_true",
+        help="no delta file or delta load (the full load only)",
+    )
+    return parser.parse_args()
+
+
+def main() -> int:
+    global COUNT  # the cached files are named by it
+    arguments = parse_arguments()
+    COUNT = arguments.materials
+    require_real_services()
+    say(f"catalog load bench: {COUNT:,} materials (load {_load()})")
+    base = cached_matmas("matmas-base", seed=BASE_SEED)
+    delta = None
+    if not arguments.skip_delta:
+        delta = cached_matmas(
+            "matmas-delta", seed=DELTA_SEED, base_seed=BASE_SEED, changed_fraction=DELTA_FRACTION
+        )
     csvs = cached_csv(base)
+    say(f"file: {base.name}, {base.stat().st_size / 1e6:,.0f} MB of XML")
     database_url = bench_database_url("BENCH_CATALOG_DATABASE", DEFAULT_DATABASE)
     recreate_database(database_url)
 
-    copy_seconds, counts = time_copy(database_url, csvs)
+    copy_seconds, copy_cpu, counts = time_copy(database_url, csvs)
     rows = sum(counts.values())
     csv_mb = sum(path.stat().st_size for path in csvs.values()) / 1e6
     say(
         f"baseline COPY: {rows:,} rows ({counts['product']:,} products, {counts['unit']:,} "
-        f"units, {counts['barcode']:,} barcodes; {csv_mb:.0f} MB of CSV) in {copy_seconds:.1f} s"
+        f"units, {counts['barcode']:,} barcodes; {csv_mb:.0f} MB of CSV) in {copy_seconds:.1f} s "
+        f"(its PostgreSQL backend used {_seconds(copy_cpu)} CPU; load {_load()})"
     )
-    reader = time_reader(base)
-    say(f"reader alone: {reader.describe()}; {reader.seconds / copy_seconds:.2f}x COPY")
     workers = os.cpu_count() or 1
-    parallel = time_reader_in_chunks(base, workers)
+    floor = time_parse_floor(base)
     say(
-        f"reader in {workers} processes over plan_chunks: {parallel.materials} materials in "
-        f"{parallel.seconds:.1f} s ({parallel.materials / parallel.seconds:,.0f} materials/s); "
-        f"{parallel.seconds / copy_seconds:.2f}x COPY"
+        f"parse floor (bare lxml iterparse, one process): {floor.describe()}; "
+        f"{floor.seconds / copy_seconds:.2f}x COPY (load {_load()})"
     )
+    floor_parallel = time_parse_floor_in_chunks(base, workers)
+    say(
+        f"parse floor in {workers} processes over plan_chunks: {floor_parallel.seconds:.1f} s; "
+        f"{floor_parallel.seconds / copy_seconds:.2f}x COPY (load {_load()})"
+    )
+    reader = None
+    if not arguments.skip_reader:
+        reader = time_reader(base)
+        say(
+            f"reader alone: {reader.describe()}; {reader.seconds / copy_seconds:.2f}x COPY, "
+            f"{reader.seconds / floor.seconds:.2f}x the parse floor (load {_load()})"
+        )
+        parallel = time_reader_in_chunks(base, workers)
+        say(
+            f"reader in {workers} processes over plan_chunks: {parallel.materials} materials in "
+            f"{parallel.seconds:.1f} s ({parallel.materials / parallel.seconds:,.0f} "
+            f"materials/s); {parallel.seconds / copy_seconds:.2f}x COPY (load {_load()})"
+        )
 
     if not catalog_is_built():
         say("catalog load: not built yet")
         announce(
             Comparison(
                 name="catalog_load",
-                measured=f"reader alone {reader.seconds:.1f} s (catalog load not built yet)",
+                measured=f"parse floor {floor.seconds:.1f} s (catalog load not built yet)",
                 baseline=f"COPY {copy_seconds:.1f} s ({rows:,} rows)",
-                ratio=reader.seconds / copy_seconds,
+                ratio=floor.seconds / copy_seconds,
                 targets=[Target("catalog load built", False)],
             )
         )
@@ -365,56 +505,98 @@ def main() -> int:
 
     source = prepare_platform(database_url)
     full = platform_load(database_url, source, base)
+    full_ratio = full["seconds"] / copy_seconds
     say(
-        f"full load: {full['seconds']:.1f} s, peak RSS {full['peak_mb']:.0f} MB; read "
+        f"full load: {full['seconds']:.1f} s ({COUNT / full['seconds']:,.0f} materials/s, CPU "
+        f"{full['cpu_seconds']:.1f} s in the loading process), peak RSS {full['peak_mb']:.0f} MB; "
+        f"{full_ratio:.2f}x COPY, {full['seconds'] / floor.seconds:.2f}x the parse floor; read "
         f"{full['read']}, added {full['added']}, changed {full['changed']}, unchanged "
         f"{full['unchanged']}, deleted {full['deleted']}, refused {full['refused']}, "
-        f"listings changed {full['listings_changed']}"
+        f"listings changed {full['listings_changed']} (load {_load()})"
     )
-    delta_run = platform_load(database_url, source, delta)
-    written = delta_run["changed"] + delta_run["added"] + delta_run["deleted"]
-    say(
-        f"delta load ({expected_changes} changed): {delta_run['seconds']:.1f} s, peak RSS "
-        f"{delta_run['peak_mb']:.0f} MB; read {delta_run['read']}, changed "
-        f"{delta_run['changed']}, added {delta_run['added']}, unchanged {delta_run['unchanged']}, "
-        f"deleted {delta_run['deleted']}, listings changed {delta_run['listings_changed']}"
+    full_cpu = full["cpu_seconds"] + (full["backend_cpu_seconds"] or 0)
+    if copy_cpu and full["backend_cpu_seconds"] is not None:
+        say(
+            f"CPU, load-independent: full load {full_cpu:.1f} s (loader {full['cpu_seconds']:.1f} "
+            f"+ its PostgreSQL backend {full['backend_cpu_seconds']:.1f}) = "
+            f"{full_cpu / copy_cpu:.2f}x COPY's {copy_cpu:.2f} s; "
+            f"parse floor {floor.cpu_seconds:.1f} s = "
+            f"{floor.cpu_seconds / copy_cpu:.2f}x COPY's"
+        )
+    say(_bound(copy_seconds, floor, floor_parallel, workers))
+    targets = [
+        Target(f"full load <= {FULL_TARGET}x COPY ({full_ratio:.2f}x)", full_ratio <= FULL_TARGET),
+        Target(
+            f"peak RSS < {RSS_LIMIT_MB} MB ({full['peak_mb']:.0f} MB)",
+            full["peak_mb"] < RSS_LIMIT_MB,
+        ),
+        Target(
+            f"full load read {COUNT} materials, refused none",
+            full["read"] == COUNT and full["refused"] == 0,
+        ),
+    ]
+    measured = (
+        f"full load {full['seconds']:.1f} s ({COUNT:,} materials, "
+        f"{COUNT / full['seconds']:,.0f}/s), parse floor {floor.seconds:.1f} s"
     )
-    full_ratio = full["seconds"] / copy_seconds
-    delta_ratio = delta_run["seconds"] / full["seconds"]
-    peak = max(full["peak_mb"], delta_run["peak_mb"])
-    say(f"reader alone is {reader.seconds / full['seconds']:.0%} of the full load's time")
+    peak = full["peak_mb"]
+    if delta is not None:
+        expected_changes = round(COUNT * DELTA_FRACTION)
+        delta_run = platform_load(database_url, source, delta)
+        written = delta_run["changed"] + delta_run["added"] + delta_run["deleted"]
+        delta_ratio = delta_run["seconds"] / full["seconds"]
+        peak = max(peak, delta_run["peak_mb"])
+        say(
+            f"delta load ({expected_changes} changed): {delta_run['seconds']:.1f} s "
+            f"({delta_ratio:.2f}x the full load), peak RSS {delta_run['peak_mb']:.0f} MB; read "
+            f"{delta_run['read']}, changed {delta_run['changed']}, added {delta_run['added']}, "
+            f"unchanged {delta_run['unchanged']}, deleted {delta_run['deleted']}, listings "
+            f"changed {delta_run['listings_changed']} (load {_load()})"
+        )
+        measured += f", delta {delta_run['seconds']:.1f} s"
+        targets[1] = Target(f"peak RSS < {RSS_LIMIT_MB} MB ({peak:.0f} MB)", peak < RSS_LIMIT_MB)
+        targets += [
+            Target(
+                f"delta <= {DELTA_TARGET}x full ({delta_ratio:.2f}x)", delta_ratio <= DELTA_TARGET
+            ),
+            Target(
+                f"delta writes exactly the {expected_changes} changed ({written})",
+                written == expected_changes,
+            ),
+        ]
     announce(
         Comparison(
             name="catalog_load",
-            measured=(
-                f"full load {full['seconds']:.1f} s ({COUNT / full['seconds']:,.0f} materials/s), "
-                f"delta {delta_run['seconds']:.1f} s, peak RSS {peak:.0f} MB, "
-                f"reader alone {reader.seconds:.1f} s"
-            ),
+            measured=f"{measured}, peak RSS {peak:.0f} MB",
             baseline=f"COPY {copy_seconds:.1f} s ({rows:,} rows)",
             ratio=full_ratio,
-            targets=[
-                Target(
-                    f"full load <= {FULL_TARGET}x COPY ({full_ratio:.2f}x)",
-                    full_ratio <= FULL_TARGET,
-                ),
-                Target(
-                    f"delta <= {DELTA_TARGET}x full ({delta_ratio:.2f}x)",
-                    delta_ratio <= DELTA_TARGET,
-                ),
-                Target(
-                    f"delta writes exactly the {expected_changes} changed ({written})",
-                    written == expected_changes,
-                ),
-                Target(f"peak RSS < {RSS_LIMIT_MB} MB ({peak:.0f} MB)", peak < RSS_LIMIT_MB),
-                Target(
-                    f"full load read {COUNT} materials, refused none",
-                    full["read"] == COUNT and full["refused"] == 0,
-                ),
-            ],
+            targets=targets,
         )
     )
     return 0
+
+
+def _bound(copy_seconds: float, floor: ReaderRun, floor_parallel: ReaderRun, workers: int) -> str:
+    """What the parse floor says about the 2.5x COPY target, measured in this run."""
+    one, many = floor.seconds / copy_seconds, floor_parallel.seconds / copy_seconds
+    if one <= FULL_TARGET:
+        return (
+            f"bound: parsing alone takes {one:.2f}x COPY, so {FULL_TARGET}x leaves "
+            f"{FULL_TARGET - one:.2f}x COPY for everything else"
+        )
+    return (
+        f"bound: parsing the XML alone takes {one:.2f}x COPY on one core ({many:.2f}x on "
+        f"{workers} processes over plan_chunks): a loader that parses on one core cannot reach "
+        f"{FULL_TARGET}x COPY here; chunks parse in parallel, so N cores divide the parse"
+    )
+
+
+def _seconds(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:.2f} s"
+
+
+def _load() -> str:
+    return Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
 
 
 if __name__ == "__main__":
