@@ -5,9 +5,25 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from ..models import ReconciliationException
+from ..services.amounts import shown_amount
 from .reports import SETTLEMENT_AMOUNTS
 
-SETTLEMENT_COLUMNS = ("settled_gross", "settled_net")
+MONEY_FIELDS = (
+    "channel_total", "erp_value", "erp_difference", "shipped_value", "invoiced_value",
+    "settled_gross", "settled_net",
+)  # fmt: skip
+SETTLEMENT_COLUMNS = ("settled_gross", "settled_net", "settled_gross_shown", "settled_net_shown")
+
+
+def _shown(field: str):
+    """A money column at the row's currency's minor units (stored with the ERP's six digits)."""
+
+    @admin.display(description=field.replace("_", " "), ordering=field)
+    def column(self, row):
+        return shown_amount(getattr(row, field), row.currency) or "-"
+
+    column.__name__ = f"{field}_shown"
+    return column
 
 
 @admin.register(ReconciliationException)
@@ -16,8 +32,7 @@ class ReconciliationExceptionAdmin(admin.ModelAdmin):
 
     list_display = (
         "order_link", "channel", "order_date", "status", "other_reasons", "currency",
-        "channel_total", "erp_value", "erp_difference", "shipped_value", "invoiced_value",
-        "settled_gross", "settled_net", "action",
+        *(f"{field}_shown" for field in MONEY_FIELDS), "action",
     )  # fmt: skip
     list_filter = ("status", "channel", "report")
     search_fields = ("channel_order_number", "=order_id")
@@ -28,8 +43,20 @@ class ReconciliationExceptionAdmin(admin.ModelAdmin):
             return self.list_display
         return tuple(c for c in self.list_display if c not in SETTLEMENT_COLUMNS)
 
+    channel_total_shown = _shown("channel_total")
+    erp_value_shown = _shown("erp_value")
+    erp_difference_shown = _shown("erp_difference")
+    shipped_value_shown = _shown("shipped_value")
+    invoiced_value_shown = _shown("invoiced_value")
+    settled_gross_shown = _shown("settled_gross")
+    settled_net_shown = _shown("settled_net")
+
     def get_fields(self, request, obj=None):
-        fields = [f.name for f in self.model._meta.fields if f.name != "id"]
+        fields = [
+            f"{f.name}_shown" if f.name in MONEY_FIELDS else f.name
+            for f in self.model._meta.fields
+            if f.name != "id"
+        ]
         if not request.user.has_perm(SETTLEMENT_AMOUNTS):
             fields = [f for f in fields if f not in SETTLEMENT_COLUMNS]
         return fields

@@ -14,7 +14,7 @@ from syncplatform.partners.models import Partner
 from ..choices import ReportStatus
 from ..models import ReconciliationReport, Tolerance
 from ..services import request_report
-from ..services.summary import SETTLEMENT_SUMS, SUMS
+from ..services.summary import SETTLEMENT_SUMS, SUMS, shown_summary
 
 DOWNLOAD = "finance.download_reconciliationreport"
 SETTLEMENT_AMOUNTS = "finance.view_settlement_amounts"
@@ -169,7 +169,7 @@ def _summary_context(report, show_settlements: bool) -> dict:
         return {}
     shown = [s for s in SUMS if show_settlements or s not in SETTLEMENT_SUMS]
     groups = []
-    for group in report.summary["groups"]:
+    for group in shown_summary(report.summary)["groups"]:
         lines = [*group["statuses"].items(), ("total", group["totals"])]
         rows = [(status, sums["orders"], [sums[name] for name in shown]) for status, sums in lines]
         groups.append({**group, "rows": rows})

@@ -7,6 +7,11 @@ summary sheet, shown first, is filled last). The CSV is the All orders sheet
 row for row; the summary is derived from those rows (and shown on the report's
 admin page). Files are written under a temporary name and renamed when
 complete, with their sha256.
+
+Amounts come in at their currency's minor units (``amounts``), so the CSV
+writes them as they are; the XLSX formats them by the row's currency (two
+decimals for USD, none for JPY), with optional digits that show an amount
+that has more in full.
 """
 
 from __future__ import annotations
@@ -23,12 +28,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .amounts import MINOR_UNITS, minor_digits, shown_amount
 from .summary import SETTLEMENT_SUMS, SUMS
+from .xlsx_sheets import DATE, NUMBER, TEXT, OrderRowsSheet
 
-MONEY_FORMAT = "#,##0.00"
-ERP_MONEY_FORMAT = "#,##0.00####"  # the ERP's six fraction digits, shown when not zero
 DATE_FORMAT = "yyyy-mm-dd"
 INTEGER_FORMAT = "0"
+MAX_DIGITS = 6  # the ERP's fraction digits (orders.Order.erp_net_value): the most an amount has
 
 # (header, kind, width): kind picks the XLSX number format.
 COLUMNS: tuple[tuple[str, str, int], ...] = (
@@ -44,8 +50,8 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("currency", "text", 8),
     ("channel_total", "money", 13),
     ("erp_currency", "text", 8),
-    ("erp_value", "erp_money", 15),
-    ("erp_difference", "erp_money", 15),
+    ("erp_value", "money", 15),
+    ("erp_difference", "money", 15),
     ("ordered_quantity", "int", 9),
     ("shipped_quantity", "int", 9),
     ("shipped_value", "money", 13),
@@ -62,13 +68,10 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
 )
 HEADER = tuple(name for name, _, _ in COLUMNS)
 STATUS_COLUMN = HEADER.index("status")
-# Integers keep Excel's General format: a styled cell costs openpyxl a cell object and a
-# style lookup of its own, a quarter of the XLSX's time when every number had one.
-FORMATS = {
-    "money": MONEY_FORMAT,
-    "erp_money": ERP_MONEY_FORMAT,
-    "date": DATE_FORMAT,
-}
+CURRENCY_COLUMN = HEADER.index("currency")
+MONEY_COLUMNS = tuple(i for i, (_, kind, _) in enumerate(COLUMNS) if kind == "money")
+BINDING = {"int": NUMBER, "money": NUMBER, "date": DATE, "text": TEXT}
+WHOLE_CURRENCIES = frozenset(code for code, unit in MINOR_UNITS.items() if unit == 1)
 SUMMARY_HEADER = ("channel", "currency", "status", "orders", *SUMS)
 TIE_OUT_HEADER = (
     "channel",
@@ -79,6 +82,25 @@ TIE_OUT_HEADER = (
     "unexplained",
     "ties_out",
 )
+
+
+def money_format(currency: str, value: Decimal | None = None) -> str:
+    """The XLSX number format of an amount in ``currency``: its minor units, then optional
+    digits up to the ERP's six (``#,##0.00####``), so an amount with more shows in full.
+    A currency without decimals is ``#,##0``, or ``#,##0.######`` for a ``value`` that has
+    some (optional digits alone would leave a trailing point on whole amounts)."""
+    digits = minor_digits(currency)
+    if digits == 0:
+        return "#,##0.######" if value is not None and value % 1 else "#,##0"
+    return "#,##0." + "0" * digits + "#" * max(0, MAX_DIGITS - digits)
+
+
+def number_format(kind: str, currency: str, value: Decimal | None = None) -> str:
+    """The number format of a cell of ``kind`` in a row of ``currency`` (General for text
+    and integers: a styled cell costs openpyxl more, and they need none)."""
+    if kind == "money":
+        return money_format(currency, value)
+    return DATE_FORMAT if kind == "date" else "General"
 
 
 def sha256_of(path: Path) -> str:
@@ -123,15 +145,16 @@ class XlsxReportFile:
         self.exceptions = self._rows_sheet("Exceptions")
         self.all_orders = self._rows_sheet("All orders")
         self.exception_count = self.order_count = 0
-        # One styled cell per formatted column, its value set for each row: a row is
-        # written out when appended, so the cells can be used again for the next one.
-        self.cells = {
-            ws: [self._cell(ws, kind) for _, kind, _ in COLUMNS]
-            for ws in (self.exceptions, self.all_orders)
-        }
 
-    def _rows_sheet(self, title: str):
-        sheet = self.workbook.create_sheet(title)
+    def _rows_sheet(self, title: str) -> OrderRowsSheet:
+        sheet = OrderRowsSheet(
+            self.workbook,
+            title,
+            kinds=[BINDING[kind] for _, kind, _ in COLUMNS],
+            row_key=_format_key,
+            number_formats=_row_formats,
+        )
+        self.workbook._add_sheet(sheet)  # what create_sheet does with its own class
         sheet.freeze_panes = "A2"
         for index, (_, _, width) in enumerate(COLUMNS, 1):
             sheet.column_dimensions[get_column_letter(index)].width = width
@@ -143,28 +166,11 @@ class XlsxReportFile:
         cell.font = Font(bold=True)
         return cell
 
-    def _cell(self, sheet, kind: str):
-        if kind not in FORMATS:
-            return None
-        cell = WriteOnlyCell(sheet)
-        cell.number_format = FORMATS[kind]
-        return cell
-
-    def _append(self, sheet, row: Sequence) -> None:
-        values = []
-        for value, cell in zip(row, self.cells[sheet], strict=True):
-            if cell is None or value is None or value == "":
-                values.append(value)
-            else:
-                cell.value = value
-                values.append(cell)
-        sheet.append(values)
-
     def add(self, row: Sequence, is_exception: bool) -> None:
-        self._append(self.all_orders, row)
+        self.all_orders.append_order(row)
         self.order_count += 1
         if is_exception:
-            self._append(self.exceptions, row)
+            self.exceptions.append_order(row)
             self.exception_count += 1
 
     def close(self, summary: dict, *, show_settlements: bool = True) -> str:
@@ -188,15 +194,16 @@ class XlsxReportFile:
         sheet.append([self._header_cell(sheet, h) for h in (*SUMMARY_HEADER[:4], *shown)])
         rows = 1
         for group in summary["groups"]:
+            currency = group["currency"]
             lines = [*group["statuses"].items(), ("total", group["totals"])]
             for status, sums in lines:
                 sheet.append(
                     [
                         group["channel"],
-                        group["currency"],
+                        currency,
                         status,
                         self._number(sheet, sums["orders"], INTEGER_FORMAT),
-                        *[self._number(sheet, sums[name], MONEY_FORMAT) for name in shown],
+                        *[self._money(sheet, sums[name], currency) for name in shown],
                     ]
                 )
                 rows += 1
@@ -207,24 +214,45 @@ class XlsxReportFile:
         )
         sheet.append([self._header_cell(sheet, h) for h in TIE_OUT_HEADER])
         for group in summary["groups"]:
-            tie = group["tie_out"]
+            tie, currency = group["tie_out"], group["currency"]
             sheet.append(
                 [
                     group["channel"],
-                    group["currency"],
-                    self._number(sheet, tie["channel_total"], MONEY_FORMAT),
-                    self._number(sheet, tie["erp_value"], ERP_MONEY_FORMAT),
-                    self._number(sheet, tie["differences_total"], ERP_MONEY_FORMAT),
-                    self._number(sheet, tie["unexplained"], ERP_MONEY_FORMAT),
-                    "yes" if _is_zero(tie["unexplained"]) else "NO",
+                    currency,
+                    *[
+                        self._money(sheet, tie[name], currency)
+                        for name in ("channel_total", "erp_value", "differences_total")
+                    ],
+                    self._money(sheet, tie["unexplained"], currency),
+                    "yes" if Decimal(tie["unexplained"]) == 0 else "NO",
                 ]
             )
 
+    def _money(self, sheet, text: str, currency: str):
+        """A summary amount (stored exactly, as text) at its currency's minor units."""
+        value = Decimal(shown_amount(text, currency))
+        return self._number(sheet, value, money_format(currency, value))
+
     def _number(self, sheet, value, number_format: str):
-        cell = WriteOnlyCell(sheet, Decimal(value) if isinstance(value, str) else value)
+        cell = WriteOnlyCell(sheet, value)
         cell.number_format = number_format
         return cell
 
 
-def _is_zero(text: str) -> bool:
-    return Decimal(text) == 0
+def _format_key(row: Sequence):
+    """Rows of a currency share their cells, but for an amount with decimals in a currency
+    without them (rare: then its row's amounts get the format with optional digits)."""
+    currency = row[CURRENCY_COLUMN]
+    if currency in WHOLE_CURRENCIES and any(
+        row[i] is not None and row[i] % 1 for i in MONEY_COLUMNS
+    ):
+        return currency, "fractions"
+    return currency
+
+
+def _row_formats(key) -> tuple[str | None, ...]:
+    currency, fractions = (key, None) if isinstance(key, str) else (key[0], Decimal("0.5"))
+    return tuple(
+        None if kind in ("int", "text") else number_format(kind, currency, fractions)
+        for _, kind, _ in COLUMNS
+    )

@@ -8,12 +8,13 @@ chunk whatever the period holds; a million orders is one statement, not a
 million lookups. ``classify`` is a pure function of one order's facts.
 
 Amounts are ``Decimal`` from the database to the files (on SQLite, whose sums
-are floats, they are re-read as decimals at their scale).
+are floats, they are re-read as decimals at their scale), written at their
+currency's minor units unless they have more digits (``amounts``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -32,6 +33,7 @@ from syncplatform.settlements.models import SettlementLine
 
 from ..choices import PeriodBasis
 from ..choices import ReconciliationStatus as S
+from .amounts import DEFAULT_DIGITS, MINOR_UNITS, at_minor_units, minor_units_values_sql
 
 # Rows fetched per round trip; 5,000 rows of ~30 columns is ~3 MB of Python objects.
 CHUNK_ROWS = 5000
@@ -222,6 +224,7 @@ def facts_sql(scope: Scope) -> tuple[str, list]:
     order_date, date_params = _order_date_sql()
     money_kinds = ", ".join(["%s"] * len(ORDER_MONEY_KINDS))
     sources = reconciliation_sources()
+    money, units_joins, units_params = _minor_units_sql()
     # Only table names (from the models) are formatted in; every value is a parameter.
     sql = f"""
 WITH line_totals AS (
@@ -246,18 +249,18 @@ WITH line_totals AS (
   WHERE {where} AND x.kind = %s AND x.state = %s GROUP BY x.subject_id
 )
 SELECT o.id, o.channel_id, o.channel_order_number, {order_date}, o.status,
-       o.erp_document_number, o.grand_total, o.currency,
-       o.erp_net_value + o.erp_tax_value, o.erp_currency,
+       o.erp_document_number, {money("o.grand_total")}, o.currency,
+       {money("o.erp_net_value + o.erp_tax_value", "me")}, o.erp_currency,
        COALESCE(lt.ordered, 0), COALESCE(lt.shipped, 0),
-       COALESCE(it.n, 0), COALESCE(it.deliveries, 0), COALESCE(it.value, 0),
+       COALESCE(it.n, 0), COALESCE(it.deliveries, 0), {money("COALESCE(it.value, 0)")},
        it.low, it.high, it.first_date,
-       COALESCE(st.n, 0), COALESCE(st.gross, 0), COALESCE(st.fee, 0), COALESCE(st.net, 0),
-       st.low, st.high, st.last_payout, fp.transaction_id
+       COALESCE(st.n, 0), {money("COALESCE(st.gross, 0)")}, {money("COALESCE(st.fee, 0)")},
+       {money("COALESCE(st.net, 0)")}, st.low, st.high, st.last_payout, fp.transaction_id
 FROM {t["orders"]} o
 LEFT JOIN line_totals lt ON lt.order_id = o.id
 LEFT JOIN invoice_totals it ON it.order_id = o.id
 LEFT JOIN settlement_totals st ON st.order_id = o.id
-LEFT JOIN failed_postings fp ON fp.order_id = o.id
+LEFT JOIN failed_postings fp ON fp.order_id = o.id{units_joins}
 WHERE {where}
 ORDER BY o.id"""  # noqa: S608
     # Each aggregate filters the orders itself (no shared CTE): the planner then knows
@@ -272,9 +275,32 @@ ORDER BY o.id"""  # noqa: S608
         sources.erp_post_kind,
         TransactionState.FAILED,
         *date_params,
+        *units_params,
         *where_params,
     ]
     return sql, params
+
+
+def _minor_units_sql() -> tuple[Callable[..., str], str, list]:
+    """``(money(expression, units="mu"), joins, their params)``: money columns come out at
+    their currency's minor units (``mu``: the order's; ``me``: the ERP's currency, else the
+    order's), or at the scale their digits need where that is more: the same values,
+    written as the files show them (``amounts``), so no row is re-formatted in Python.
+    On SQLite (the embedded default's small data) Python does it as it reads the row."""
+    if connection.vendor != "postgresql":
+        return (lambda expression, units="mu": expression), "", []
+    values, params = minor_units_values_sql()
+    joins = (
+        f"\nLEFT JOIN {values} AS mu(currency, digits) ON mu.currency = o.currency"
+        f"\nLEFT JOIN {values} AS me(currency, digits)"
+        " ON me.currency = COALESCE(NULLIF(o.erp_currency, ''), o.currency)"
+    )
+
+    def money(expression: str, units: str = "mu") -> str:
+        digits = f"COALESCE({units}.digits, {DEFAULT_DIGITS})"
+        return f"round({expression}, GREATEST({digits}, min_scale({expression})))"
+
+    return money, joins, [*params, *params]
 
 
 def count_orders(scope: Scope) -> int:
@@ -347,7 +373,8 @@ def _reconcile(row, cancelled: str, as_of: date, rules_for) -> ReconciledOrder:
         (settle_low, settle_high),
         (as_of - order_date).days,
     )
-    shipped_value = (total * shipped / ordered).quantize(CENT) if ordered else ZERO
+    unit = MINOR_UNITS.get(currency, CENT)
+    shipped_value = (total * shipped / ordered).quantize(unit) if ordered else ZERO.quantize(unit)
     return ReconciledOrder(
         order_id,
         channel_id,
@@ -369,13 +396,17 @@ def _reconcile(row, cancelled: str, as_of: date, rules_for) -> ReconciledOrder:
 # Columns of a facts row that are money (SQLite returns floats for sums) and dates (text).
 _MONEY_COLUMNS = {6: CENT, 8: Decimal("0.000001"), 14: CENT, 19: CENT, 20: CENT, 21: CENT}
 _DATE_COLUMNS = (3, 17, 24)
+_CURRENCY, _ERP_VALUE, _ERP_CURRENCY = 7, 8, 9
 
 
 def _decimals_from_sqlite(row) -> tuple:
     row = list(row)
     for index, scale in _MONEY_COLUMNS.items():
         if row[index] is not None:
-            row[index] = Decimal(str(row[index])).quantize(scale)
+            currency = row[_CURRENCY]
+            if index == _ERP_VALUE:
+                currency = row[_ERP_CURRENCY] or currency
+            row[index] = at_minor_units(Decimal(str(row[index])).quantize(scale), currency)
     for index in _DATE_COLUMNS:
         if isinstance(row[index], str):
             row[index] = date.fromisoformat(row[index][:10])

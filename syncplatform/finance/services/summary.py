@@ -10,6 +10,7 @@ another currency, lists its whole channel total as its difference).
 from __future__ import annotations
 
 from ..choices import ReconciliationStatus
+from .amounts import shown_amount
 from .matching import ZERO, ReconciledOrder, erp_value_counted
 
 # Sums kept per status, in the order the summary shows them.
@@ -82,3 +83,29 @@ class Summary:
 
 def _named(values: list) -> dict:
     return {"orders": values[0], **{name: str(v) for name, v in zip(SUMS, values[1:], strict=True)}}
+
+
+def shown_summary(summary: dict) -> dict:
+    """``summary`` (``Summary.as_dict()``) as finance reads it: every amount at its
+    currency's minor units, or in full where it has more digits (``amounts``). The
+    stored summary keeps the exact sums; this only re-writes them."""
+    groups = []
+    for group in summary["groups"]:
+        currency = group["currency"]
+
+        def money(sums: dict, currency=currency) -> dict:
+            return {k: v if k == "orders" else shown_amount(v, currency) for k, v in sums.items()}
+
+        tie = group["tie_out"]
+        groups.append(
+            {
+                **group,
+                "statuses": {status: money(sums) for status, sums in group["statuses"].items()},
+                "totals": money(group["totals"]),
+                "tie_out": {
+                    **money({k: v for k, v in tie.items() if k != "differences"}),
+                    "differences": money(tie["differences"]),
+                },
+            }
+        )
+    return {**summary, "groups": groups}

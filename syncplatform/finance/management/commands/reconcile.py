@@ -11,6 +11,7 @@ from tqdm import tqdm
 from syncplatform.finance.choices import PeriodBasis
 from syncplatform.finance.services import ReportError, Scope, write_report
 from syncplatform.finance.services.matching import count_orders
+from syncplatform.finance.services.summary import shown_summary
 from syncplatform.partners.choices import PartnerKind
 from syncplatform.partners.models import Partner
 
@@ -98,7 +99,7 @@ class Command(BaseCommand):
         write = self.stdout.write
         sha = result.csv_sha256 if format == "csv" else result.xlsx_sha256
         write(f"{out}: {result.rows} orders, {result.exceptions} exceptions (sha256 {sha})")
-        for group in result.summary["groups"]:
+        for group in shown_summary(result.summary)["groups"]:
             tie = group["tie_out"]
             write(f"{group['channel']} {group['currency']}:")
             for status, sums in group["statuses"].items():
