@@ -8,7 +8,8 @@ message id the ERP deduplicates by is drawn once, when the package is stored.
 Measured on 500-IDoc packages (bench/idoc_posting.py): the IDoc rows and the
 ERP's numbers are written with one statement each over array parameters on
 PostgreSQL; through ``bulk_create`` and ``bulk_update`` the two cost 0.4 s
-and 0.3 s per package, twice the ERP's own time for it.
+and 0.3 s per package, twice the ERP's own time for it. The package's bytes
+go to PostgreSQL as text (see ``store_bytes``).
 """
 
 import hashlib
@@ -104,7 +105,18 @@ class PostingPackage:
     def store_bytes(self, package: IdocPackage, content: bytes) -> None:
         package.content = content
         package.sha256 = hashlib.sha256(content).hexdigest()
-        package.save(update_fields=["content", "sha256"])
+        if connection.vendor != "postgresql":
+            package.save(update_fields=["content", "sha256"])
+            return
+        # The writer's bytes are UTF-8: sent as text and converted by PostgreSQL, the
+        # statement takes about half as long as the bytea literal (1.2 MB of hex for a
+        # 500-IDoc package) that psycopg2 makes of bytes.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE erpdocs_idocpackage SET content = convert_to(%s, 'UTF8'), sha256 = %s"
+                " WHERE id = %s",
+                [content.decode(), package.sha256, package.pk],
+            )
 
     def send(self, package: IdocPackage) -> str:
         """Idempotent: the ERP answers the package's message id again with its first answer."""
