@@ -39,6 +39,7 @@ Run: ``make bench`` (or, with the servers' variables in the environment,
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -54,6 +55,12 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repo, not bench/, 
 
 import requests  # noqa: E402
 
+from bench.cpu import (  # noqa: E402
+    CpuMeter,
+    machine_cpu_seconds,
+    service_pids,
+    tree_cpu_seconds,
+)
 from bench.report import Comparison, Target, announce  # noqa: E402
 from bench.servers import BIN, PYTHON, REPO, ServerProcess, child_env, free_port  # noqa: E402
 from bench.stack import (  # noqa: E402
@@ -177,20 +184,39 @@ class PostingRun:
     seconds: float
     packages: int
     megabytes: float
+    cpu: dict[str, float]  # CPU seconds by part of the stack, over the run
 
 
-def run_posting_job(erp_id: int, postings: int) -> PostingRun:
+def cpu_meter(erp: ServerProcess) -> CpuMeter:
+    """CPU of this process (the platform, or the bare loop's client), the sandbox ERP,
+    PostgreSQL and the whole machine (anything above the sum is other load)."""
+
+    def this_process() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    sources = {"this process": this_process, "ERP": lambda: tree_cpu_seconds(erp.process.pid)}
+    if "postgres" in service_pids():
+        postgres = service_pids()["postgres"]
+        sources["PostgreSQL"] = lambda: tree_cpu_seconds(postgres)
+    sources["whole machine"] = machine_cpu_seconds
+    return CpuMeter(sources)
+
+
+def run_posting_job(erp_id: int, postings: int, meter: CpuMeter) -> PostingRun:
     from syncplatform.erpdocs.models import Posting
     from syncplatform.erpdocs.services import send_idoc_postings
 
+    meter.start()
     started = time.perf_counter()
     packages = send_idoc_postings(erp_id)
     seconds = time.perf_counter() - started
+    cpu = meter.stop()
     sent = Posting.objects.filter(state="sent").count()
     if sent != postings:
         sys.exit(f"{sent} of {postings} postings sent: the job did not finish; see the admin")
     size = sum(len(bytes(p.content)) for p in packages_of(packages))
-    return PostingRun(seconds, len(packages), size / 1e6)
+    return PostingRun(seconds, len(packages), size / 1e6, cpu)
 
 
 def packages_of(packages):
@@ -205,9 +231,10 @@ def stored_package_bytes() -> list[bytes]:
     return [bytes(p.content) for p in IdocPackage.objects.order_by("pk")]
 
 
-def bare_loop(erp_url: str, packages: list[bytes]) -> float:
-    """Seconds to POST every package with requests, each under a new message id."""
+def bare_loop(erp_url: str, packages: list[bytes], meter: CpuMeter) -> tuple[float, dict]:
+    """Seconds to POST every package with requests, each under a new message id; CPU."""
     session = requests.Session()
+    meter.start()
     started = time.perf_counter()
     for content in packages:
         response = session.post(
@@ -220,8 +247,9 @@ def bare_loop(erp_url: str, packages: list[bytes]) -> float:
         if response.status_code != 200:
             sys.exit(f"the sandbox refused a bare package: {response.status_code} {response.text}")
     seconds = time.perf_counter() - started
+    cpu = meter.stop()
     session.close()
-    return seconds
+    return seconds, cpu
 
 
 # ---------------------------------------------------------------- invoice intake
@@ -461,9 +489,43 @@ def run_invoice_intake(database_url: str, count: int) -> IntakeRun:
 # ---------------------------------------------------------------- report
 
 
-def report(posting: list[PostingRun], bare: list[float], postings: int, intake: IntakeRun) -> None:
+def cpu_ms_per_package(runs: list[dict], packages: int) -> dict[str, float]:
+    """The median CPU milliseconds per package of each metered part over the runs."""
+    return {
+        name: statistics.median(run[name] for run in runs) / packages * 1000 for name in runs[0]
+    }
+
+
+def report_bound(posting: list[PostingRun], bare: list[tuple[float, dict]]) -> None:
+    """What bounds the posting here: CPU per package of each part, beside the ERP's own."""
+    packages = posting[0].packages
+    ours = cpu_ms_per_package([run.cpu for run in posting], packages)
+    theirs = cpu_ms_per_package([cpu for _, cpu in bare], packages)
+    parts = ("this process", "ERP", "PostgreSQL")
+
+    def line(cpu: dict[str, float], label: str) -> str:
+        shown = [f"{label} {cpu['this process']:.0f}"]
+        shown += [f"{name} {cpu[name]:.0f}" for name in parts[1:] if name in cpu]
+        stack = sum(cpu.get(name, 0.0) for name in parts)
+        return f"{', '.join(shown)}; stack {stack:.0f} (whole machine {cpu['whole machine']:.0f})"
+
+    say(f"  CPU ms per package, posting job: {line(ours, 'platform')}")
+    say(f"  CPU ms per package, bare loop:   {line(theirs, 'client')}")
+    platform = ours["this process"] + ours.get("PostgreSQL", 0.0)
+    cores = os.cpu_count() or 1
+    say(
+        f"  bound: the bare loop waits on the ERP's parse ({theirs['ERP']:.0f} ms CPU a package); "
+        f"the job adds {platform:.0f} ms of platform and PostgreSQL CPU a package, on {cores} "
+        "cores shared with the ERP, overlapped with its parse only as far as the cores and "
+        "the GIL allow"
+    )
+
+
+def report(
+    posting: list[PostingRun], bare: list[tuple[float, dict]], postings: int, intake: IntakeRun
+) -> None:
     measured = statistics.median(run.seconds for run in posting)
-    baseline = statistics.median(bare)
+    baseline = statistics.median(seconds for seconds, _ in bare)
     ratio = measured / baseline
     packages, megabytes = posting[0].packages, posting[0].megabytes
     peak = max(intake.web_rss_mb, intake.apply_rss_mb)
@@ -472,6 +534,7 @@ def report(posting: list[PostingRun], bare: list[float], postings: int, intake: 
         f"pending to sent {measured:.2f} s vs bare requests loop {baseline:.2f} s, "
         f"ratio {ratio:.2f} x (target <= {TARGET_RATIO:g}x)"
     )
+    report_bound(posting, bare)
     say(
         f"INVOIC02 intake: {intake.invoices} invoices ({intake.megabytes:.1f} MB) stored in "
         f"{intake.store_seconds:.2f} s and applied in {intake.apply_seconds:.2f} s: "
@@ -521,15 +584,21 @@ def main() -> int:
         forget_packages()
         say(f"set-up: {arguments.postings} pending SHPCON postings, {items} items")
         posting_runs, bare_runs = [], []
+        meter = cpu_meter(erp)
         for number in range(1, arguments.runs + 1):
             if number > 1:
                 forget_packages()
-            run = run_posting_job(config.partner_id, arguments.postings)
+            load = Path("/proc/loadavg").read_text().split()[0]
+            run = run_posting_job(config.partner_id, arguments.postings, meter)
             posting_runs.append(run)
-            say(f"run {number}: posting job {run.seconds:.2f} s, {run.packages} packages")
-            seconds = bare_loop(erp_url, stored_package_bytes())
-            bare_runs.append(seconds)
-            say(f"run {number}: bare requests loop {seconds:.2f} s")
+            say(
+                f"run {number}: posting job {run.seconds:.2f} s, {run.packages} packages "
+                f"(load average {load})"
+            )
+            seconds, cpu = bare_loop(erp_url, stored_package_bytes(), meter)
+            bare_runs.append((seconds, cpu))
+            ratio = run.seconds / seconds
+            say(f"run {number}: bare requests loop {seconds:.2f} s, ratio {ratio:.2f}")
         intake = run_invoice_intake(database_url, arguments.invoices)
     finally:
         erp.stop()
