@@ -7,9 +7,10 @@ read, pin every server's host key. See ``client`` for the contracts.
 from connectors.sftp.client import SftpClient
 from connectors.sftp.endpoint import RemoteFolder, SftpEndpoint, SftpFolders
 from connectors.sftp.host_keys import fingerprint
-from connectors.sftp.remote_files import RemoteFile, UploadReceipt
+from connectors.sftp.remote_files import FetchedFile, RemoteFile, UploadReceipt
 
 __all__ = [
+    "FetchedFile",
     "RemoteFile",
     "RemoteFolder",
     "SftpClient",

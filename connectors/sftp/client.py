@@ -24,7 +24,10 @@ Contracts:
   a crash leaves behind is replaced once stale, like any crashed upload's.
 - ``list_ready`` returns only files that stopped changing (see ``read_lock``)
   and never dot-files, which hides our own and the partner's temporaries.
-- ``fetch`` reads; it changes nothing and may be repeated.
+- ``fetch`` reads; it changes nothing and may be repeated. ``fetch_to_file``
+  does the same into a local file in constant memory (a window of
+  ``STREAM_WINDOW`` bytes), written as ``.NAME.part`` beside it and renamed
+  into place once whole, so a local reader never sees half a file.
 - ``move`` never overwrites: a taken name gets a UTC timestamp (``collision_name``).
   Repeating a move whose source is gone returns the name if a file of that name
   is in the destination (the earlier move); otherwise it is ``not_found``.
@@ -38,6 +41,7 @@ unsafe name); ``TransientError`` for everything worth retrying.
 import contextlib
 import fnmatch
 import hashlib
+import os
 import posixpath
 import stat
 import time
@@ -49,7 +53,7 @@ from connectors.errors import ConfigError, PermanentError, TransientError
 from connectors.sftp.endpoint import RemoteFolder, SftpEndpoint
 from connectors.sftp.failures import translated_failures
 from connectors.sftp.read_lock import old_enough, unchanged
-from connectors.sftp.remote_files import RemoteFile, UploadReceipt
+from connectors.sftp.remote_files import FetchedFile, RemoteFile, UploadReceipt
 from connectors.sftp.remote_names import (
     check_file_name,
     collision_name,
@@ -59,6 +63,11 @@ from connectors.sftp.remote_names import (
 from connectors.sftp.session import close_sftp, open_sftp
 
 _MAX_COLLISION_ATTEMPTS = 20
+# A streamed download asks for this much at a time, in pipelined 32 KiB reads
+# (SFTP's usual packet): enough in flight to hide the round trip, and all the
+# memory a download of any size holds.
+STREAM_READ = 32 * 1024
+STREAM_WINDOW = 128 * STREAM_READ
 
 
 class SftpClient:
@@ -188,6 +197,43 @@ class SftpClient:
             )
         return content
 
+    def fetch_to_file(
+        self, folder: RemoteFolder | str, name: str, local_path: str | os.PathLike
+    ) -> FetchedFile:
+        """Copy ``folder/name`` to ``local_path``, holding at most ``STREAM_WINDOW`` bytes.
+
+        Read-only on the server and repeatable (the local file is replaced).
+        The copy is written to ``.NAME.part`` in ``local_path``'s folder and
+        renamed over ``local_path`` only when whole; on any error it is removed.
+        Raises as ``fetch`` does: ``PermanentError`` for an unsafe name
+        (``unsafe_name``), a file gone (``not_found``) or larger than
+        ``max_file_bytes`` (``file_too_large``, found while reading if it grew).
+        """
+        check_file_name(name, refuse_with=PermanentError)
+        path = self._path(folder, name)
+        local_path = os.fspath(local_path)
+        partial = os.path.join(os.path.dirname(local_path) or ".", upload_temporary_name(name))
+        try:
+            with translated_failures(f"SFTP download of {name} from {folder}"):
+                try:
+                    fetched = self._stream_to(path, name, partial)
+                except FileNotFoundError:
+                    raise PermanentError(
+                        f"{name} is no longer in {folder}", code="not_found"
+                    ) from None
+            if fetched is None:
+                raise PermanentError(
+                    f"{name} in {folder} is larger than the "
+                    f"{self.endpoint.max_file_bytes}-byte limit",
+                    code="file_too_large",
+                )
+            os.replace(partial, local_path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(partial)
+            raise
+        return fetched
+
     def move(
         self, name: str, from_folder: RemoteFolder | str, to_folder: RemoteFolder | str
     ) -> str:
@@ -252,6 +298,43 @@ class SftpClient:
             handle.prefetch(size)
             content = handle.read(limit + 1)  # the file may have grown since stat
         return content if len(content) <= limit else None
+
+    def _stream_to(self, path: str, name: str, partial: str) -> FetchedFile | None:
+        """Write the remote file to ``partial`` a window at a time; None when over the limit."""
+        limit = self.endpoint.max_file_bytes
+        digest, written = hashlib.sha256(), 0
+        with self._connection.open(path, "r") as handle:
+            attributes = handle.stat()
+            size = attributes.st_size or 0
+            if size > limit:
+                return None
+            with open(partial, "wb") as out:
+                # Pipelined windows (readv) only within the size stat gave: a read
+                # past the end would leave paramiko's prefetch waiting for it.
+                while written < size:
+                    end = min(written + STREAM_WINDOW, size)
+                    window = [
+                        (offset, min(STREAM_READ, end - offset))
+                        for offset in range(written, end, STREAM_READ)
+                    ]
+                    for block in handle.readv(window):
+                        digest.update(block)
+                        out.write(block)
+                        written += len(block)
+                    if written < end:
+                        break  # the file shrank while we read it: take what is there
+                # Then plain reads until the end, in case the file grew since stat.
+                handle.seek(written)
+                while block := handle.read(STREAM_READ):
+                    digest.update(block)
+                    out.write(block)
+                    written += len(block)
+                    if written > limit:
+                        return None
+        return FetchedFile(
+            RemoteFile(name=name, size=written, mtime=attributes.st_mtime or 0),
+            digest.hexdigest(),
+        )
 
     def _rename_if_free(self, source: str, target: str) -> bool:
         """Standard RENAME; False when the source is gone or the target is taken."""

@@ -28,3 +28,11 @@ class UploadReceipt:
     file: RemoteFile
     sha256: str
     was_already_present: bool
+
+
+@dataclass(frozen=True)
+class FetchedFile:
+    """A file copied from the server: ``file.size`` bytes with hex digest ``sha256``."""
+
+    file: RemoteFile
+    sha256: str

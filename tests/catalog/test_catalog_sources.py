@@ -1,8 +1,10 @@
 """Catalog files arrive pushed to the IDoc endpoint or dropped on SFTP; both become loads."""
 
 import base64
+import hashlib
 import os
 import shutil
+import tracemalloc
 import uuid
 from pathlib import Path
 
@@ -176,6 +178,36 @@ def test_a_dropped_file_too_large_goes_to_the_error_folder_with_a_failed_poll(
     failed = SyncTransaction.objects.get(kind="catalog.poll")
     assert failed.state == TransactionState.FAILED and failed.last_error_code == "file_too_large"
     assert "erp-materials drop folder huge.xml" in failed.last_error_message
+
+
+def test_a_large_drop_is_streamed_to_its_load_in_bounded_memory(
+    drop_source, drop_folders, matmas_file, published
+):
+    # given a full extract of 12,000 materials (about 40 MB) in the drop folder
+    path, _ = matmas_file("MATMAS_FULL.xml", 12_000)
+    size = path.stat().st_size
+    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    _drop(drop_folders, "MATMAS_FULL.xml", path.read_bytes())
+    drop_source.max_file_megabytes = 64
+    drop_source.save()
+
+    # when the source is polled, with memory traced (the SFTP reader's thread too)
+    tracemalloc.start()
+    try:
+        queued = poll_catalog_source(drop_source.pk)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    # then the load holds the whole file, and the poll never held more than a few blocks of it
+    assert queued == 1
+    load = CatalogLoad.objects.get()
+    assert (load.sha256, load.total) == (sha256, 12_000)
+    assert Path(load.stored_path).stat().st_size == size
+    assert peak < size / 3, f"peak {peak / 2**20:.1f} MB for a {size / 2**20:.1f} MB file"
+    assert [p.name for p in (drop_folders / "archive").iterdir()] == ["MATMAS_FULL.xml"]
+    # and no local download is left behind
+    assert not [p for p in Path(load.stored_path).parent.iterdir() if p.name.startswith(".")]
 
 
 def test_a_source_with_a_drop_folder_gets_its_own_beat_row(drop_source):

@@ -3,20 +3,21 @@
 Each source with an SFTP host has its own beat row ("poll catalog source
 <code>", Periodic tasks in the admin, made by ``ensure_source_schedule``).
 A poll takes the files matching the source's pattern once their size and
-mtime hold still (``list_ready``), stores each as a queued load and only
-then moves it to the archive folder; a file it cannot take (too large, an
-unsafe name) goes to the error folder and is reported as a failed
-``catalog.poll`` transaction. A poll that dies between storing and moving
-finds the file again next time: the same name and sha256 from the drop
-folder is recognised as its own leftover and only moved, so nothing is
-loaded twice and nothing is lost. The load itself runs later, in chunks;
+mtime hold still (``list_ready``), streams each to a local copy in constant
+memory (``fetch_to_file``: a full extract of gigabytes never sits in memory),
+stores it as a queued load and only then moves it to the archive folder; a
+file it cannot take (too large, an unsafe name) goes to the error folder and
+is reported as a failed ``catalog.poll`` transaction. A poll that dies
+between storing and moving finds the file again next time: the same name and
+sha256 from the drop folder is recognised as its own leftover and only moved,
+so nothing is loaded twice and nothing is lost. The load itself runs later, in chunks;
 its outcome is on the load and its transaction.
 """
 
-import hashlib
-import io
 import json
 import logging
+import tempfile
+from pathlib import Path
 
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
@@ -32,6 +33,7 @@ from syncplatform.core.locks import try_exclusive
 
 from ..choices import CATALOG_POLL, LoadOrigin
 from ..models import CatalogLoad, CatalogSource
+from .files import catalog_folder
 from .loads import queue_load
 
 logger = logging.getLogger(__name__)
@@ -78,29 +80,36 @@ def poll_catalog_source(source_id: int) -> int:
 
 
 def _poll(source: CatalogSource) -> int:
+    """Each ready file is streamed to a local copy (constant memory, any size up to the
+    source's limit), stored from there as a load, then archived on the server."""
     queued = 0
-    with SftpClient(sftp_endpoint_for(source)) as client:
+    with (
+        SftpClient(sftp_endpoint_for(source)) as client,
+        tempfile.TemporaryDirectory(dir=catalog_folder(), prefix=".drop-") as downloads,
+    ):
         for remote in client.list_ready(RemoteFolder.INBOUND, source.file_pattern):
+            local = Path(downloads) / "drop"
             try:
-                data = client.fetch(RemoteFolder.INBOUND, remote.name)
+                fetched = client.fetch_to_file(RemoteFolder.INBOUND, remote.name, local)
             except PermanentError as error:
                 if error.code == "not_found":
                     continue  # taken since it was listed
                 client.move(remote.name, RemoteFolder.INBOUND, RemoteFolder.ERROR)
                 report_poll_failure(source, error, file_name=remote.name)
                 continue
-            if not _is_leftover(source, remote.name, data):
-                queue_load(
-                    source, io.BytesIO(data).read, file_name=remote.name, origin=LoadOrigin.SFTP
-                )
-                queued += 1
+            try:
+                if not _is_leftover(source, remote.name, fetched.sha256):
+                    with local.open("rb") as copy:
+                        queue_load(source, copy.read, file_name=remote.name, origin=LoadOrigin.SFTP)
+                    queued += 1
+            finally:
+                local.unlink(missing_ok=True)
             client.move(remote.name, RemoteFolder.INBOUND, RemoteFolder.ARCHIVE)
     return queued
 
 
-def _is_leftover(source: CatalogSource, name: str, data: bytes) -> bool:
+def _is_leftover(source: CatalogSource, name: str, sha256: str) -> bool:
     """Stored by an earlier poll that died before moving the file."""
-    sha256 = hashlib.sha256(data).hexdigest()
     return CatalogLoad.objects.filter(
         source=source, origin=LoadOrigin.SFTP, file_name=name, sha256=sha256
     ).exists()
