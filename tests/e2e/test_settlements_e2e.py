@@ -1,22 +1,33 @@
 """Settlement inputs end to end: orders posted through the real worker to the sandbox ERP
 keep the ERP's value, and finance imports a Shopify payout file through the real admin.
+A real Shopify webhook order, stored under Shopify's id, is settled by the payout row
+that names it as Shopify does (#1001) and shows so in the report.
 
 Real gunicorn, Celery worker, RabbitMQ, PostgreSQL and sandbox ERP (SOAP over HTTP).
 """
 
+import csv
 import importlib
+import io
+import json
 import re
 from decimal import Decimal
 
 import pytest
 
+from syncplatform.finance.models import ReconciliationReport
+from syncplatform.mappings.choices import CodeType
+from syncplatform.mappings.models import CodeMapping, CustomerMapping, SkuMapping
 from syncplatform.orders.models import Order
 from syncplatform.settlements.choices import ImportStatus
 from syncplatform.settlements.models import SettlementImport, SettlementLine
 from tests.e2e.conftest import AdminSession
+from tests.e2e.test_finance_e2e import csrf_post, download, finance_group
+from tests.e2e.test_shopify_webhook_e2e import SAMPLES, deliver, sign
 from tests.settlements.payout_files import shopify_file, shopify_row
 from tests.support.api import post_order, wait_for_status
 from tests.support.orders import canonical_order
+from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -122,3 +133,92 @@ def test_a_payout_file_with_bad_rows_is_refused_whole_through_the_admin(
     assert "line 4: refused: Payout Date &#x27;next week&#x27; is not a date" in text
     assert SettlementImport.objects.get().status == ImportStatus.REFUSED
     assert SettlementLine.objects.count() == 0
+
+
+# Shopify's reference order (REST 2026-07): id 450789469, name "#1001", 598.94 USD.
+REFERENCE_ORDER = "shopify-app-js__rest_2026-07_order_find_450789469.json"
+
+
+def map_the_reference_order(channel) -> None:
+    """What the demo mappings lack for the sample: its SKUs, tax, shipping and customer."""
+    for sku, material in (
+        ("IPOD2008GREEN", "MAT-100200"),
+        ("IPOD2008RED", "MAT-100201"),
+        ("IPOD2008BLACK", "MAT-100310"),
+    ):
+        SkuMapping.objects.create(
+            channel=channel, channel_sku=sku, erp_material=material, erp_unit="EA"
+        )
+    CodeMapping.objects.create(
+        channel=channel, code_type=CodeType.TAX, channel_code="State Tax", erp_code="S1"
+    )
+    CodeMapping.objects.create(
+        channel=channel,
+        code_type=CodeType.SHIPPING_METHOD,
+        channel_code="Free Shipping",
+        erp_code="01",
+    )
+    CustomerMapping.objects.create(
+        channel=channel, channel_customer_id="207119551", erp_sold_to="0000100778"
+    )
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"no samples folder at {SAMPLES}")
+def test_a_shopify_webhook_order_is_settled_by_the_payout_row_naming_it(
+    demo_channel, web_server, erp, start_worker
+):
+    # given Shopify's reference order, delivered by its signed webhook and posted to the ERP
+    body = json.dumps(json.loads((SAMPLES / REFERENCE_ORDER).read_bytes())["order"]).encode()
+    map_the_reference_order(demo_channel)
+    start_worker(queues="realtime,batch")
+    delivered = deliver(web_server, body, sign(body), "wh-reference-1001")
+    assert delivered.status_code == 202, delivered.text
+    order = Order.objects.get()
+    assert (order.channel_order_number, order.channel_order_name) == ("450789469", "#1001")
+    wait_until(
+        lambda: Order.objects.get(pk=order.pk).status == "posted",
+        timeout=60,
+        what="the webhook order to be posted",
+    )
+
+    # when finance uploads Shopify's payout export, which names the order #1001
+    from django.contrib.auth.models import User
+
+    user = User.objects.create_user("fin", password="fin-password-1", is_staff=True)
+    user.groups.add(finance_group())
+    session = AdminSession(web_server, "fin", "fin-password-1")
+    content = shopify_file(shopify_row("#1001", amount="598.94", fee="17.67", net="581.27"))
+    page = upload(session, demo_channel, content, "payment_transactions_export_1.csv")
+
+    # then its line is the order's
+    assert "1 lines imported, 1 matched to orders." in page.text
+    assert SettlementLine.objects.get().order_id == order.pk
+
+    # and the report over the order's month, made by a batch worker, shows it settled
+    response = csrf_post(
+        session,
+        "/admin/finance/reconciliationreport/add/",
+        {"channels": [demo_channel.pk], "period_from": "2008-01-01", "period_to": "2008-01-31",
+         "basis": "order-date", "tolerance": "", "format": "csv"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.text[:2000]
+    report = wait_until(
+        lambda: ReconciliationReport.objects.filter(status__in=("done", "failed")).first(),
+        timeout=60,
+        what="the report",
+    )
+    assert report.status == "done", report.error
+    report_page = session.http.get(
+        f"{web_server}/admin/finance/reconciliationreport/{report.pk}/change/", timeout=10
+    ).text
+    [row] = csv.DictReader(io.StringIO(download(session, report_page, "csv").decode("utf-8")))
+    assert row["channel_order_number"] == "450789469"
+    assert (row["channel_total"], row["settled_gross"], row["settled_fee"], row["settled_net"]) == (
+        "598.94",
+        "598.94",
+        "17.67",
+        "581.27",
+    )
+    assert row["last_payout_date"] == "2026-11-25"
+    # posted and paid, not yet shipped or billed: settled, so not "not settled after n days"
+    assert (row["status"], row["other_reasons"]) == ("settled_not_invoiced", "")
