@@ -20,6 +20,7 @@ from syncplatform.mappings.services import resolve_order_mappings
 from syncplatform.partners.models import ChannelConfig, ErpEndpoint, Partner
 from syncplatform.partners.services import erp_client_for
 
+from .inserts import insert_order_with_lines
 from .models import (
     CHANNEL_ORDER_INTAKE,
     ERP_ORDER_POST,
@@ -130,7 +131,7 @@ def _find_existing(request, canonical, body_sha256) -> IntakeResult | None:
 def _store_new_order(request, canonical, body_sha256) -> Order:
     customer, ship_to, totals = canonical["customer"], canonical["ship_to"], canonical["totals"]
     with transaction.atomic():
-        order = Order.objects.create(
+        order = Order(
             channel=request.channel,
             channel_order_number=canonical["channel_order_number"],
             channel_order_name=canonical.get("channel_order_name", ""),
@@ -152,7 +153,7 @@ def _store_new_order(request, canonical, body_sha256) -> Order:
             discount_total=totals["discount"],
             grand_total=totals["grand_total"],
         )
-        OrderLine.objects.bulk_create(OrderLine(order=order, **line) for line in canonical["lines"])
+        insert_order_with_lines(order, [OrderLine(**line) for line in canonical["lines"]])
         open_transaction(
             kind=ERP_ORDER_POST,
             partner=request.channel,
