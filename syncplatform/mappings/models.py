@@ -130,3 +130,21 @@ class CodeMapping(Mapping):
 
     def __str__(self):
         return f"{self.channel}:{self.code_type}:{self.channel_code} → {self.erp_code}"
+
+
+class MappingStamp(models.Model):
+    """One row whose ``stamp`` changes with every change to any mapping table.
+
+    Database triggers (migration 0003) write a new random stamp in the same
+    database transaction as the change, whoever makes it: the admin,
+    ``import_mappings``, a catalog load's bulk insert, an ``update()``, a
+    delete. Readers that keep mappings in memory (``services.resolve_order_mappings``)
+    compare the stamp once per use and drop what they hold when it differs.
+    Random rather than a counter, so a table emptied and refilled (tests flush
+    the database) can never show a stamp seen before. No row yet: ``None``.
+    """
+
+    stamp = models.CharField(max_length=32)
+
+    def __str__(self):
+        return self.stamp
