@@ -24,10 +24,10 @@ IMMEDIATE, the database's one writer does the same within the machine).
 """
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -85,12 +85,15 @@ def release(tx, *, signal: str | None, error: str = "") -> None:
     ``signal`` is ``"transient"`` (no answer: timeout, outage), ``"answered"``
     (the partner answered, yes or no) or None (nothing learnt about the partner).
     """
-    slot = GateSlot.objects.filter(holder_id=tx.pk).first()
-    if slot is None:
-        return
-    breaker = Breaker.objects.select_for_update().get(pk=slot.breaker_id)
-    GateSlot.objects.filter(breaker=breaker, holder_id=tx.pk).update(
-        holder_id=None, lease_until=None
+    breaker = _fetch_breaker(
+        "id IN (SELECT breaker_id FROM audit_gateslot WHERE holder_id = %s)", [tx.pk]
+    )
+    if breaker is None:
+        return  # it held no slot
+    _sql(
+        "UPDATE audit_gateslot SET holder_id = NULL, lease_until = NULL "
+        "WHERE breaker_id = %s AND holder_id = %s",
+        [breaker.pk, tx.pk],
     )
     gate = gate_of(tx)
     now = timezone.now()
@@ -141,7 +144,7 @@ health.register_degraded_check("breakers", degraded_breakers)
 
 
 def _locked_breaker(target: GateTarget) -> Breaker:
-    breaker = Breaker.objects.select_for_update().filter(key=target.key).first()
+    breaker = _fetch_breaker("key = %s", [target.key])
     if breaker is None:
         try:
             with transaction.atomic():
@@ -180,28 +183,55 @@ def _breaker_holds_back(breaker: Breaker, gate: Gate, tx, now) -> str | None:
 
 
 def _take_slot(breaker: Breaker, tx, now) -> bool:
-    lease_until = now + timedelta(seconds=settings.SYNC_LEASE_SECONDS)
-    if GateSlot.objects.filter(breaker=breaker, holder_id=tx.pk).update(lease_until=lease_until):
-        return True  # reserved for it by a wake, or its own from an attempt whose lease ran out
-    if breaker.state != BreakerState.HALF_OPEN and _queued_ahead(breaker, tx):
+    """One read of the slots and the queue, then at most one write (the hot path of a claim).
+
+    A slot already held by ``tx`` (reserved for it by a wake, or its own from
+    an attempt whose lease ran out) is renewed. Otherwise ``tx`` waits behind
+    older waiters (unless it is the half-open probe) or while the live slots
+    fill the cap, or takes the lowest free slot.
+    """
+    lease_until = connection.ops.adapt_datetimefield_value(
+        now + timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+    )
+    at = connection.ops.adapt_datetimefield_value(now)
+    # Only a waiting row has a waiter row, which marks its place; others queue behind all.
+    place = tx.pk if tx.state == TransactionState.WAITING else None
+    mine, live, free, queued_ahead = _sql(
+        "SELECT (SELECT MIN(id) FROM audit_gateslot WHERE breaker_id = %s AND holder_id = %s), "
+        "(SELECT COUNT(*) FROM audit_gateslot WHERE breaker_id = %s AND holder_id IS NOT NULL "
+        "AND lease_until > %s), "
+        "(SELECT id FROM audit_gateslot WHERE breaker_id = %s AND number <= %s "
+        "AND (holder_id IS NULL OR lease_until <= %s) ORDER BY number LIMIT 1), "
+        "(SELECT COUNT(*) FROM audit_gatewaiter WHERE breaker_id = %s AND id < COALESCE("
+        "(SELECT id FROM audit_gatewaiter WHERE transaction_id = %s), %s))",
+        [
+            breaker.pk,
+            tx.pk,
+            breaker.pk,
+            at,
+            breaker.pk,
+            breaker.slot_count,
+            at,
+            breaker.pk,
+            place,
+            2**62,
+        ],
+    )[0]
+    if mine is not None:
+        _sql(
+            "UPDATE audit_gateslot SET lease_until = %s WHERE breaker_id = %s AND holder_id = %s",
+            [lease_until, breaker.pk, tx.pk],
+        )
+        return True
+    if breaker.state != BreakerState.HALF_OPEN and queued_ahead:
         return False
-    if _live_slots(breaker, now).count() >= breaker.slot_count:
+    if live >= breaker.slot_count or free is None:
         return False
-    free = _free_slots(breaker, now).first()
-    if free is None:
-        return False
-    free.holder_id, free.lease_until = tx.pk, lease_until
-    free.save(update_fields=["holder_id", "lease_until"])
+    _sql(
+        "UPDATE audit_gateslot SET holder_id = %s, lease_until = %s WHERE id = %s",
+        [tx.pk, lease_until, free],
+    )
     return True
-
-
-def _queued_ahead(breaker: Breaker, tx) -> bool:
-    waiters = GateWaiter.objects.filter(breaker=breaker)
-    if tx.state == TransactionState.WAITING:  # only a waiting row has a waiter row
-        mine = waiters.filter(transaction_id=tx.pk).values_list("pk", flat=True).first()
-        if mine is not None:
-            waiters = waiters.filter(pk__lt=mine)
-    return waiters.exists()
 
 
 def _live_slots(breaker: Breaker, now):
@@ -266,7 +296,7 @@ def _wake(breaker: Breaker, gate: Gate | None, now) -> int:
             return 0
         _change(breaker, BreakerState.HALF_OPEN, now, probe=first.transaction_id)
         return _reserve(breaker, [first], now)
-    if not waiters.exists():
+    if not _has_waiters(breaker):
         return 0  # the common case: nobody to wake
     room = breaker.slot_count - _live_slots(breaker, now).count()
     if room <= 0:
@@ -287,3 +317,41 @@ def _reserve(breaker: Breaker, waiters: list[GateWaiter], now) -> int:
         slot.save(update_fields=["holder_id", "lease_until"])
         enqueue_on_commit(waiter.kind, waiter.transaction_id)
     return min(len(waiters), len(slots))
+
+
+# --- plain SQL on the hot path ------------------------------------------------------
+# Every posting takes a slot and gives it back: through the ORM these few
+# statements cost more CPU to build than PostgreSQL spends running them
+# (bench/erp_posting.py). Plain SQL that PostgreSQL and SQLite both accept.
+
+_BREAKER_FIELDS = Breaker._meta.concrete_fields
+_BREAKER_SELECT = (
+    f"SELECT {', '.join(field.column for field in _BREAKER_FIELDS)} "  # noqa: S608 - our names
+    f"FROM {Breaker._meta.db_table} WHERE "
+)
+
+
+def _sql(sql: str, params: list) -> list[tuple]:
+    """Run one statement; its rows (none for a write)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def _fetch_breaker(condition: str, params: list) -> Breaker | None:
+    """The breaker matching ``condition``, locked until the end of the transaction."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    rows = _sql(_BREAKER_SELECT + condition + lock, params)
+    if not rows:
+        return None
+    values = [_aware(value) if isinstance(value, datetime) else value for value in rows[0]]
+    return Breaker.from_db(connection.alias, [f.attname for f in _BREAKER_FIELDS], values)
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive UTC datetimes; the ORM would make them aware.
+    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
+
+
+def _has_waiters(breaker: Breaker) -> bool:
+    return bool(_sql("SELECT 1 FROM audit_gatewaiter WHERE breaker_id = %s LIMIT 1", [breaker.pk]))

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from connectors.errors import ConfigError, PermanentError, TransientError
 from syncplatform.core.errors import NeedsPerson
@@ -147,10 +147,12 @@ def _finish(tx, started, *, outcome=None, retry=None, failure=None, signal=None)
     """Record the attempt's outcome; returns the transaction as stored afterwards."""
     duration_ms = int((time.monotonic() - started) * 1000)
     with transaction.atomic():
-        current = SyncTransaction.objects.select_for_update().get(pk=tx.pk)
-        if current.state != TransactionState.PROCESSING or current.lease_token != tx.lease_token:
+        if not _lease_still_ours(tx):
             logger.warning("transaction %s: lease lost before the outcome was recorded", tx.pk)
-            return current
+            return SyncTransaction.objects.get(pk=tx.pk)
+        # While it is processing under our lease nobody else writes the row, so the
+        # claimed instance is the row as stored: no second read of the whole row.
+        current = tx
         if isinstance(retry, TransientError):
             signal = "transient"  # no answer: what a gate's breaker counts
         gates.release(current, signal=signal, error=_error_of(retry))
@@ -166,6 +168,23 @@ def _finish(tx, started, *, outcome=None, retry=None, failure=None, signal=None)
         else:
             _retry_or_fail(current, retry, duration_ms)
     return current
+
+
+def _lease_still_ours(tx: SyncTransaction) -> bool:
+    """Lock the row; True while it is processing under ``tx``'s lease token."""
+    sql = "SELECT state, lease_token FROM audit_synctransaction WHERE id = %s"
+    if connection.features.has_select_for_update:
+        sql = "SELECT state, lease_token FROM audit_synctransaction WHERE id = %s FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tx.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    state, token = row
+    return state == TransactionState.PROCESSING and _LEASE_TOKEN.to_python(token) == tx.lease_token
+
+
+_LEASE_TOKEN = SyncTransaction._meta.get_field("lease_token")
 
 
 def _error_of(retry) -> str:

@@ -175,21 +175,37 @@ def _store_new_order(request, canonical, body_sha256) -> Order:
 
 def erp_gate_target(tx: SyncTransaction) -> GateTarget | None:
     """The ERP endpoint an order posting goes to (None: not configured; the handler says so)."""
-    found = (
-        Order.objects.filter(pk=tx.subject_id)
-        .values_list(
-            "channel__channel_config__erp__erp_endpoint__pk",
-            "channel__channel_config__erp__erp_endpoint__max_in_flight",
-            "channel__channel_config__erp__code",
-        )
-        .first()
-    )
-    if found is None or found[0] is None:
+    order = _order_of(tx)
+    if order is None:
         return None
-    endpoint_id, max_in_flight, erp_code = found
-    return GateTarget(
-        ErpEndpoint.breaker_key_of(endpoint_id), max_in_flight, f"ERP endpoint of {erp_code}"
-    )
+    try:
+        erp = order.channel.channel_config.erp
+        endpoint = erp.erp_endpoint
+    except (ChannelConfig.DoesNotExist, ErpEndpoint.DoesNotExist):
+        return None
+    key = ErpEndpoint.breaker_key_of(endpoint.pk)
+    return GateTarget(key, endpoint.max_in_flight, f"ERP endpoint of {erp.code}")
+
+
+def _order_of(tx: SyncTransaction) -> Order | None:
+    """The order a posting carries, with its channel's ERP endpoint: one query per attempt.
+
+    The gate reads it during the claim (to find the endpoint) and the handler
+    uses the same instance right after, instead of a second load.
+    """
+    order = getattr(tx, "_posting_order", None)
+    if order is None or order.pk != tx.subject_id:
+        # No prefetch_related("lines"): build_sales_order reads the lines once, and
+        # the prefetch machinery cost more than that query (bench/erp_posting.py).
+        # get(), not first(): no ORDER BY to build for a primary-key look-up.
+        try:
+            order = Order.objects.select_related("channel__channel_config__erp__erp_endpoint").get(
+                pk=tx.subject_id
+            )
+        except Order.DoesNotExist:
+            return None
+        tx._posting_order = order
+    return order
 
 
 @transaction_kind(
@@ -220,11 +236,9 @@ def post_order_to_erp(tx: SyncTransaction) -> Outcome:
     """
     from connectors.erp.faults import DuplicateReferenceError  # workers only: keeps zeep out of web
 
-    # No prefetch_related("lines"): build_sales_order reads the lines once, and
-    # the prefetch machinery cost more than that query (bench/erp_posting.py).
-    order = Order.objects.select_related("channel__channel_config__erp__erp_endpoint").get(
-        pk=tx.subject_id
-    )
+    order = _order_of(tx)
+    if order is None:
+        raise Order.DoesNotExist(f"order {tx.subject_id} of transaction {tx.pk} does not exist")
     client = erp_client_for(_erp_of(order.channel))
     if tx.attempts > 1:
         found = client.find_sales_order(order.erp_reference)
