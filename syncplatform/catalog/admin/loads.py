@@ -36,7 +36,10 @@ def progress_bar(load: CatalogLoad) -> str:
 
 def rate_text(load: CatalogLoad) -> str:
     rate = load.rate()
-    return f"{rate:,.0f} IDocs/s" if rate else "-"
+    if not rate:
+        return "-"
+    # A slow load (a few IDocs a second) would otherwise read "0 IDocs/s" beside its ETA.
+    return f"{rate:,.0f} IDocs/s" if rate >= 10 else f"{rate:.1f} IDocs/s"
 
 
 def eta_text(load: CatalogLoad) -> str:
