@@ -3,9 +3,10 @@
 Recomputes are queued after the commit that changed stock or orders; a
 process that dies in between loses that one queueing, and the SKU mappings
 a catalog load creates in bulk queue none (edits in the admin or by
-``import_mappings`` do: ``mapping_changes``). This job queues every warehouse's reported materials again (in
-chunks, like an 846); unchanged rows are not written and nothing unchanged is
-published. It also offers channels again what they did not take.
+``import_mappings`` do: ``mapping_changes``). This job queues every
+warehouse's reported materials again (in chunks, like an 846); unchanged
+rows are not written and nothing unchanged is published. It also offers
+channels again what they did not take.
 """
 
 from django.db import transaction
