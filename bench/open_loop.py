@@ -286,9 +286,11 @@ class OpenLoopSide:
         late = sum(run.late_sends for run in self.runs)
         lag = max(run.generator_lag_max_ms for run in self.runs)
         lag99 = max(run.generator_lag_p99_ms for run in self.runs)
+        reconnects = sum(run.reconnects for run in self.runs)
         return (
             f"{self.name} open loop: {late} of {self.requests} requests left late because "
-            f"their connection still waited for an answer; the generator's own lag p99 "
+            f"their connection still waited for an answer; {reconnects} sent again on a new "
+            f"connection (the server closed an idle one); the generator's own lag p99 "
             f"{lag99:.1f} ms, max {lag:.1f} ms"
         )
 
