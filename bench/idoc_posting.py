@@ -16,8 +16,12 @@ one after the other, each under a new message id, so the ERP stores every
 IDoc again: no database, no platform. Target: posting <= 2x the bare loop.
 
 The two sides run alternately ``--runs`` times (default 3) and the medians
-are compared. Between posting runs the packages and IDocs are deleted and the
-postings are pending again. The sandbox ERP is told to wait 10 minutes before
+are compared; each run prints the load average and its own ratio. What bounds
+the posting is printed beside it: the CPU milliseconds per package of this
+process (the platform, or the bare loop's client), the sandbox ERP,
+PostgreSQL and the whole machine, for each side, measured in the same runs.
+Between posting runs the packages and IDocs are deleted and the postings are
+pending again. The sandbox ERP is told to wait 10 minutes before
 processing what it receives, so its background posting competes with neither
 side.
 
