@@ -548,7 +548,9 @@ def main() -> int:
         peak = max(peak, delta_run["peak_mb"])
         say(
             f"delta load ({expected_changes} changed): {delta_run['seconds']:.1f} s "
-            f"({delta_ratio:.2f}x the full load), peak RSS {delta_run['peak_mb']:.0f} MB; read "
+            f"({delta_ratio:.2f}x the full load; CPU: loader {delta_run['cpu_seconds']:.1f} s, "
+            f"its PostgreSQL backend {_seconds(delta_run['backend_cpu_seconds'])}), "
+            f"peak RSS {delta_run['peak_mb']:.0f} MB; read "
             f"{delta_run['read']}, changed {delta_run['changed']}, added {delta_run['added']}, "
             f"unchanged {delta_run['unchanged']}, deleted {delta_run['deleted']}, listings "
             f"changed {delta_run['listings_changed']} (load {_load()})"
