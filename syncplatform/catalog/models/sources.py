@@ -66,8 +66,10 @@ class CatalogSource(TimeStampedModel):
     settle_seconds = models.PositiveSmallIntegerField(
         default=2, help_text="A file is taken when size and mtime hold still this long."
     )
+    # Drops are streamed to disk (a window of a few MB in memory), so this bounds disk
+    # use, not memory: 8 GB takes a generated full extract of a million materials (~3.3 GB).
     max_file_megabytes = models.PositiveIntegerField(
-        default=256, help_text="Larger drop files are refused (moved to the error folder)."
+        default=8192, help_text="Larger drop files are refused (moved to the error folder)."
     )
 
     class Meta:
