@@ -24,7 +24,7 @@ from syncplatform.orders.models import Order
 from syncplatform.settlements.choices import ImportStatus
 from syncplatform.settlements.models import SettlementImport, SettlementLine
 from tests.e2e.conftest import AdminSession
-from tests.e2e.test_finance_e2e import download, finance_group
+from tests.e2e.test_finance_e2e import finance_group
 from tests.e2e.test_shopify_webhook_e2e import SAMPLES, deliver, sign
 from tests.settlements.payout_files import shopify_file, shopify_row
 from tests.support.api import post_order, wait_for_status
@@ -197,8 +197,8 @@ def test_a_shopify_webhook_order_is_settled_by_the_payout_row_naming_it(
     assert SettlementLine.objects.get().order_id == order.pk
 
     # and the report over the order's month, made by a batch worker, shows it settled
-    # (asked for through the service: the admin's request form is test_finance_e2e's, and
-    # this session-wide web server may hold content type ids an earlier test's flush renewed)
+    # (asked for through the service: the admin's request form is test_finance_e2e's; the
+    # session-wide web server caches content type ids that each test's flush renews)
     request_report(
         channels=[demo_channel],
         period_from=date(2008, 1, 1),
@@ -212,10 +212,12 @@ def test_a_shopify_webhook_order_is_settled_by_the_payout_row_naming_it(
         what="the report",
     )
     assert report.status == "done", report.error
-    report_page = session.http.get(
-        f"{web_server}/admin/finance/reconciliationreport/{report.pk}/change/", timeout=10
-    ).text
-    [row] = csv.DictReader(io.StringIO(download(session, report_page, "csv").decode("utf-8")))
+    # (the download itself: the report's page would have the server cache content type ids)
+    download = session.http.get(
+        f"{web_server}/admin/finance/reconciliationreport/{report.pk}/download/csv/", timeout=30
+    )
+    assert download.status_code == 200
+    [row] = csv.DictReader(io.StringIO(download.content.decode("utf-8")))
     assert row["channel_order_number"] == "450789469"
     assert (row["channel_total"], row["settled_gross"], row["settled_fee"], row["settled_net"]) == (
         "598.94",
