@@ -60,8 +60,14 @@ class Posting(TimeStampedModel):
     failed one (``resend_of``).
     """
 
+    # Not indexed alone: posting_pending_idx starts with it. Every package moves
+    # 500 postings' state twice, and each index costs each of those row updates.
     erp = models.ForeignKey(
-        "partners.Partner", on_delete=models.PROTECT, related_name="+", limit_choices_to=ERP
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=ERP,
+        db_index=False,
     )
     kind = models.CharField(max_length=10, choices=PostingKind.choices)
     state = models.CharField(
@@ -104,6 +110,7 @@ class Posting(TimeStampedModel):
         blank=True,
         related_name="+",
         editable=False,
+        db_index=False,  # posting_resend_idx: only the few resends are indexed
         help_text="The failed IDoc the next one sends again.",
     )
     posted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -112,7 +119,14 @@ class Posting(TimeStampedModel):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["erp", "kind", "state"], name="posting_pending_idx")]
+        indexes = [
+            models.Index(fields=["erp", "kind", "state"], name="posting_pending_idx"),
+            models.Index(
+                fields=["resend_of"],
+                name="posting_resend_idx",
+                condition=models.Q(resend_of__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.reference}"
