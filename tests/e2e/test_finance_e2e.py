@@ -10,13 +10,12 @@ matches. Order B is posted and paid but never shipped or billed: it is
 
 import csv
 import hashlib
-import importlib
 import io
 import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import User
 from openpyxl import load_workbook
 
 from syncplatform.erpdocs.models import Invoice, Posting
@@ -38,39 +37,15 @@ from tests.settlements.payout_files import shopify_file, shopify_row
 from tests.support.api import post_order, wait_for_status
 from tests.support.orders import canonical_order
 from tests.support.processes import wait_until
+from tests.support.roles import role
 
 pytestmark = pytest.mark.e2e
-
-CORE_ROLES = importlib.import_module("syncplatform.core.migrations.0001_roles").ROLES
-FINANCE_ROLES = importlib.import_module("syncplatform.finance.migrations.0002_roles")
-SETTLEMENT_ROLES = importlib.import_module("syncplatform.settlements.migrations.0002_roles")
-
-
-def finance_group() -> Group:
-    """The finance group as migrate made it, again if a transactional test's flush emptied it
-    (a flush re-creates permissions but does not re-run the data migrations that fill groups)."""
-    group, _ = Group.objects.get_or_create(name="finance")
-    if not group.permissions.exists():
-        for entry in CORE_ROLES["finance"]:
-            app_label, codename = entry.split(".")
-            found = Permission.objects.filter(content_type__app_label=app_label)
-            group.permissions.add(*(found if codename == "*" else found.filter(codename=codename)))
-        for app_label, codenames in (
-            ("finance", FINANCE_ROLES.FINANCE),
-            ("settlements", SETTLEMENT_ROLES.FINANCE),
-        ):
-            group.permissions.add(
-                *Permission.objects.filter(
-                    content_type__app_label=app_label, codename__in=codenames
-                )
-            )
-    return group
 
 
 @pytest.fixture
 def finance_session(transactional_db, web_server, tmp_path, settings):
     user = User.objects.create_user("fin", password="fin-password-1", is_staff=True)
-    user.groups.add(finance_group())
+    user.groups.add(role("finance"))  # as migrate made it, again after a flush
     return AdminSession(web_server, "fin", "fin-password-1")
 
 
