@@ -76,6 +76,7 @@ class OrderAdmin(SubjectTransactionsMixin, admin.ModelAdmin):
     list_filter = (StatusFilter, "channel", "created_at")
     search_fields = (
         "channel_order_number",
+        "channel_order_name",  # what a shop and its payouts call the order (#1001)
         "erp_document_number",
         "correlation_id",
         "idempotency_key",

@@ -13,8 +13,8 @@ from tests.support.orders import canonical_order
 
 @pytest.fixture
 def accept(channel):
-    def create(number: str):
-        order = canonical_order(number)
+    def create(number: str, **fields):
+        order = canonical_order(number) | fields
         request = IntakeRequest(
             channel, "admin-tests", f"key-{number}", json.dumps(order).encode(), "c"
         )
@@ -46,3 +46,12 @@ def test_a_failed_posting_shows_as_failed_and_the_filters_find_it(accept, admin_
     assert [o.pk for o in only_failed.context["cl"].result_list] == [failed.pk]
     assert [o.pk for o in only_received.context["cl"].result_list] == [waiting.pk]
     assert "Failed" in page.content.decode()
+
+
+def test_the_search_finds_an_order_by_the_name_its_shop_and_payouts_use(accept, admin_client):
+    named = accept("450789469", channel_order_name="#1001")
+    accept("450789470", channel_order_name="#1002")
+
+    found = admin_client.get(reverse("admin:orders_order_changelist"), {"q": "#1001"})
+
+    assert [o.pk for o in found.context["cl"].result_list] == [named.pk]
