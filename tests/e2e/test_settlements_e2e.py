@@ -24,12 +24,12 @@ from syncplatform.orders.models import Order
 from syncplatform.settlements.choices import ImportStatus
 from syncplatform.settlements.models import SettlementImport, SettlementLine
 from tests.e2e.conftest import AdminSession
-from tests.e2e.test_finance_e2e import finance_group
 from tests.e2e.test_shopify_webhook_e2e import SAMPLES, deliver, sign
 from tests.settlements.payout_files import shopify_file, shopify_row
 from tests.support.api import post_order, wait_for_status
 from tests.support.orders import canonical_order
 from tests.support.processes import wait_until
+from tests.support.roles import role
 
 pytestmark = pytest.mark.e2e
 
@@ -187,7 +187,7 @@ def test_a_shopify_webhook_order_is_settled_by_the_payout_row_naming_it(
     from django.contrib.auth.models import User
 
     user = User.objects.create_user("fin", password="fin-password-1", is_staff=True)
-    user.groups.add(finance_group())
+    user.groups.add(role("finance"))
     session = AdminSession(web_server, "fin", "fin-password-1")
     content = shopify_file(shopify_row("#1001", amount="598.94", fee="17.67", net="581.27"))
     page = upload(session, demo_channel, content, "payment_transactions_export_1.csv")
