@@ -10,7 +10,8 @@ of that CPU; on a loaded machine every round trip also waits for the CPU again.
 The values are the ones ``Model.save()`` would write: each field's
 ``pre_save`` (``auto_now``) and ``get_db_prep_save``, so a field added to the
 models is written without changing this module. A value left to the database
-(``db_default``) is left out of the column list. Errors are the ORM's:
+(``db_default``) is left out of the column list. On SQLite, which has no
+data-modifying CTE, the ORM writes them. Errors are the ORM's:
 ``django.db.IntegrityError`` on a unique conflict, inside the caller's atomic block.
 """
 
@@ -67,6 +68,13 @@ def insert_order_with_lines(order: Order, lines: list[OrderLine]) -> None:
     Call inside a transaction; the lines' ``order`` is set to ``order`` here.
     """
     connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        # SQLite (the embedded default) has no INSERT inside a WITH: the ORM's two statements.
+        order.save(force_insert=True)
+        for line in lines:
+            line.order = order
+        OrderLine.objects.bulk_create(lines)
+        return
     order_fields, order_values = _row(order, connection)
     line_rows = [_row(line, connection, skip="order_id") for line in lines]
     sql = _statement(order_fields, line_rows[0][0], len(lines))
