@@ -1,4 +1,4 @@
-"""Catalog fixtures: an ERP's sources, a channel that lists one sales area, generated files."""
+"""Catalog fixtures: an ERP's sources, a listing channel, generated files, a sandbox shop."""
 
 from pathlib import Path
 
@@ -8,6 +8,8 @@ from connectors.idoc.catalog_files import generate_conda04, generate_matmas
 from syncplatform.catalog.choices import SourceKind
 from syncplatform.catalog.models import CatalogSource
 from syncplatform.partners.models import ChannelConfig
+from tests.catalog.publication_fixtures import shop_channel_config
+from tests.connectors.sandbox_shop.shop_process import running_sandbox_shop
 
 
 @pytest.fixture(autouse=True)
@@ -63,3 +65,23 @@ def conda04_file(tmp_path):
         return path, generated
 
     return write
+
+
+@pytest.fixture(scope="module")
+def shop_server(tmp_path_factory):
+    """A sandbox shop per test module (locations WEB-DC and STORE-017)."""
+    log_dir = tmp_path_factory.mktemp("shop")
+    with running_sandbox_shop(log_dir, "--location", "WEB-DC", "--location", "STORE-017") as shop:
+        yield shop
+
+
+@pytest.fixture
+def shop(shop_server):
+    shop_server.reset()
+    return shop_server
+
+
+@pytest.fixture
+def config(channel, erp, shop, published):
+    """The channel's config pointed at the sandbox shop."""
+    return shop_channel_config(channel, erp, shop)

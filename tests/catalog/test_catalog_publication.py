@@ -1,7 +1,5 @@
 """Publication of changed listings to the sandbox shop (real HTTP) from PostgreSQL."""
 
-import pytest
-
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.audit.runner import run_transaction
 from syncplatform.audit.services import replay_transaction
@@ -17,27 +15,7 @@ from tests.catalog.publication_fixtures import (
     change_listing,
     make_listing,
     run_publication_chunks,
-    shop_channel_config,
 )
-from tests.connectors.sandbox_shop.shop_process import running_sandbox_shop
-
-
-@pytest.fixture(scope="module")
-def shop_server(tmp_path_factory):
-    log_dir = tmp_path_factory.mktemp("shop")
-    with running_sandbox_shop(log_dir, "--location", "WEB-DC", "--location", "STORE-017") as shop:
-        yield shop
-
-
-@pytest.fixture
-def shop(shop_server):
-    shop_server.reset()
-    return shop_server
-
-
-@pytest.fixture
-def config(channel, erp, shop, published):
-    return shop_channel_config(channel, erp, shop)
 
 
 def publish_all(channel) -> PublicationRun:

@@ -1,7 +1,5 @@
 """A publication run ends when its chunk fails for good or is resolved, so the next run starts."""
 
-import pytest
-
 from syncplatform.audit.choices import TransactionState
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.audit.runner import run_transaction
@@ -13,26 +11,7 @@ from syncplatform.catalog.services.publication import CATALOG_PUBLISH, start_pub
 from tests.catalog.publication_fixtures import (
     make_listing,
     run_publication_chunks,
-    shop_channel_config,
 )
-from tests.connectors.sandbox_shop.shop_process import running_sandbox_shop
-
-
-@pytest.fixture(scope="module")
-def shop_server(tmp_path_factory):
-    with running_sandbox_shop(tmp_path_factory.mktemp("shop"), "--location", "WEB-DC") as shop:
-        yield shop
-
-
-@pytest.fixture
-def shop(shop_server):
-    shop_server.reset()
-    return shop_server
-
-
-@pytest.fixture
-def config(channel, erp, shop, published):
-    return shop_channel_config(channel, erp, shop)
 
 
 def _run_first_chunk_then_break_the_token(channel, config, settings) -> PublicationRun:
