@@ -3,18 +3,21 @@
 import pytest
 from rest_framework.test import APIClient
 
+from syncplatform.orders.signals import order_accepted
 from tests.support.orders import canonical_order
 
 pytestmark = pytest.mark.django_db
 
 
-def test_given_a_crash_after_the_order_row_when_posted_then_500_and_nothing_kept(
+def test_given_a_crash_after_the_order_rows_when_posted_then_500_and_nothing_kept(
     monkeypatch, channel, counts, published, assert_problem, django_capture_on_commit_callbacks
 ):
-    def broken_open_transaction(**fields):
-        raise RuntimeError("simulated crash between the order rows and the transaction")
+    # given: the order, its lines, transaction and event are written (one statement),
+    # then the news of the order (the available-to-sell mark) fails before the commit
+    def broken_send(**arguments):
+        raise RuntimeError("simulated crash after the order rows, before the commit")
 
-    monkeypatch.setattr("syncplatform.orders.services.open_transaction", broken_open_transaction)
+    monkeypatch.setattr(order_accepted, "send", broken_send)
     api = APIClient(raise_request_exception=False)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

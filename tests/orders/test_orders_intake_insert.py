@@ -1,4 +1,5 @@
-"""The one-statement INSERT of a new order and its lines writes what the ORM would."""
+"""The one-statement INSERT of a new order, its lines, its posting and event writes what the
+ORM and ``open_transaction`` would."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -7,8 +8,11 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 
-from syncplatform.orders.inserts import insert_order_with_lines
-from syncplatform.orders.models import Order, OrderLine
+from syncplatform.audit.choices import EventKind, TransactionState
+from syncplatform.audit.models import SyncTransaction, TransactionEvent
+from syncplatform.audit.services import open_transaction
+from syncplatform.orders.inserts import insert_new_order, insert_order_with_lines
+from syncplatform.orders.models import ERP_ORDER_POST, Order, OrderLine
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +107,69 @@ def test_a_second_order_under_the_same_number_is_refused_with_nothing_stored(cha
         insert_order_with_lines(again, lines())
     assert Order.objects.filter(channel_order_number="DUP-1").count() == 1
     assert OrderLine.objects.count() == 3
+
+
+def test_the_posting_and_its_event_are_stored_as_open_transaction_stores_them(channel):
+    # given: an order's posting opened by the audit app's service
+    with transaction.atomic():
+        by_orm = new_order(channel, "ORM-2")
+        insert_order_with_lines(by_orm, lines())
+        orm_posting = open_transaction(
+            kind=ERP_ORDER_POST,
+            partner=channel,
+            business_key="ORM-2",
+            correlation_id="c" * 32,
+            idempotency_key="key-ORM-2",
+            subject=by_orm,
+            message="order received",
+        )
+    ours = new_order(channel, "ONE-2")
+    posting = SyncTransaction(
+        kind=ERP_ORDER_POST,
+        partner=channel,
+        business_key="ONE-2",
+        correlation_id="c" * 32,
+        idempotency_key="key-ONE-2",
+        next_attempt_at=orm_posting.next_attempt_at,
+    )
+    received = TransactionEvent(
+        kind=EventKind.RECEIVED, to_state="received", message="order received"
+    )
+
+    # when: the order, its lines, its posting and the event in one statement
+    with transaction.atomic():
+        insert_new_order(ours, lines(), posting, received)
+
+    # then: the same rows, bar ids, keys and times
+    differ = ["id", "business_key", "idempotency_key", "subject_id", "created_at", "updated_at"]
+    stored = SyncTransaction.objects.get(pk=posting.pk)
+    assert stored.subject_id == ours.pk and stored.subject == Order.objects.get(pk=ours.pk)
+    assert model_to_dict(stored, exclude=differ) == model_to_dict(
+        SyncTransaction.objects.get(pk=orm_posting.pk), exclude=differ
+    )
+    assert stored.state == TransactionState.RECEIVED and stored.created_at is not None
+    [event] = stored.events.all()
+    [orm_event] = orm_posting.events.all()
+    assert event.pk == received.pk and received.transaction_id == posting.pk
+    event_differ = ["id", "transaction", "at"]
+    assert model_to_dict(event, exclude=event_differ) == model_to_dict(
+        orm_event, exclude=event_differ
+    )
+    assert OrderLine.objects.filter(order=ours).count() == 3
+
+
+def test_an_order_refused_as_a_duplicate_leaves_no_posting_or_event(channel):
+    # given
+    with transaction.atomic():
+        insert_order_with_lines(new_order(channel, "DUP-2"), lines())
+    again = new_order(channel, "DUP-2")
+    again.idempotency_key = "another-key"
+    posting = SyncTransaction(
+        kind=ERP_ORDER_POST, partner=channel, business_key="DUP-2", correlation_id="c" * 32
+    )
+    received = TransactionEvent(kind=EventKind.RECEIVED, to_state="received", message="m")
+
+    # when / then
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_new_order(again, lines(), posting, received)
+    assert (SyncTransaction.objects.count(), TransactionEvent.objects.count()) == (0, 0)
