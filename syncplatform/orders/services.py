@@ -20,7 +20,6 @@ from syncplatform.audit.registry import Gate, GateTarget, Lane, RetryDefaults, t
 from syncplatform.audit.runner import Failure, Outcome
 from syncplatform.audit.services import open_transaction
 from syncplatform.core.env import env_int
-from syncplatform.core.prepared import PreparedQuery
 from syncplatform.mappings.choices import CodeType
 from syncplatform.mappings.services import resolve_order_mappings
 from syncplatform.partners.models import ChannelConfig, ErpEndpoint, Partner
@@ -216,22 +215,17 @@ def _order_of(tx: SyncTransaction) -> Order | None:
     """
     order = getattr(tx, "_posting_order", None)
     if order is None or order.pk != tx.subject_id:
-        order = _ORDER_WITH_ERP.first(tx.subject_id)
-        if order is None:
+        # No prefetch_related("lines"): build_sales_order reads the lines once, and
+        # the prefetch machinery cost more than that query (bench/erp_posting.py).
+        # get(), not first(): no ORDER BY to build for a primary-key look-up.
+        try:
+            order = Order.objects.select_related("channel__channel_config__erp__erp_endpoint").get(
+                pk=tx.subject_id
+            )
+        except Order.DoesNotExist:
             return None
         tx._posting_order = order
     return order
-
-
-# Compiled once per process (syncplatform.core.prepared): the ORM compiling this
-# four-relation join cost ten times its execution on every posting. No
-# prefetch_related("lines"): build_sales_order reads the lines once, cheaper.
-_ORDER_WITH_ERP = PreparedQuery(
-    lambda pk: Order.objects.select_related("channel__channel_config__erp__erp_endpoint").filter(
-        pk=pk
-    )
-)
-_LINES_OF = PreparedQuery(lambda order_id: OrderLine.objects.filter(order_id=order_id))
 
 
 @transaction_kind(
@@ -341,7 +335,7 @@ def erp_order_value(confirmation: SalesOrderConfirmation) -> ErpOrderValue | Non
 def build_sales_order(order: Order) -> SalesOrder:
     """The ERP sales order for a stored order; raises MissingMappings naming every gap."""
     config = order.channel.channel_config
-    lines = _LINES_OF.run(order.pk)
+    lines = list(order.lines.all())
     codes = {(CodeType.TAX, line.tax_code) for line in lines}
     codes.add((CodeType.SHIPPING_METHOD, order.shipping_method))
     mapped = resolve_order_mappings(
