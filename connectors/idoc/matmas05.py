@@ -34,7 +34,7 @@ writes only what changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from hashlib import blake2b
@@ -44,6 +44,7 @@ from connectors.errors import ConfigError
 from connectors.idoc.chunks import FileChunk
 from connectors.idoc.control import ControlRecord
 from connectors.idoc.errors import RefusedRow
+from connectors.idoc.fingerprints import ElidedIdoc
 from connectors.idoc.package import Source
 from connectors.idoc.records import (
     CATALOG_MAX_BYTES,
@@ -151,16 +152,33 @@ class Material:
 
 
 def read_materials(
-    source: Source, *, max_bytes: int = CATALOG_MAX_BYTES, chunk: FileChunk | None = None
-) -> Iterator[Material | RefusedRow]:
+    source: Source,
+    *,
+    max_bytes: int = CATALOG_MAX_BYTES,
+    chunk: FileChunk | None = None,
+    elided: Container[int] = (),
+) -> Iterator[Material | RefusedRow | ElidedIdoc]:
     """Each material of a MATMAS05 file, in order, streamed: a ``Material`` or a ``RefusedRow``.
 
     ``source`` is a binary file object, a path or bytes. Reading the same
     bytes again gives the same results; nothing is kept between calls. With
     ``chunk`` (``chunks.plan_chunks(path)``) only that part of the file at
     path ``source`` is read, with the positions and lines of the whole file.
+
+    ``elided``: positions whose data segments the caller left out of the
+    stream (``fingerprints``); each is an ``ElidedIdoc`` once its control
+    record is read. An elided position that still has data segments is read
+    as any other.
     """
-    return iter_records(source, IDOC_TYPE, _material, max_bytes=max_bytes, chunk=chunk)
+    convert = _material
+    if elided:
+
+        def convert(idoc: Element, position: int, docnum: str):
+            if position in elided and len(idoc) == 1:
+                return (ElidedIdoc(position, docnum),)
+            return _material(idoc, position, docnum)
+
+    return iter_records(source, IDOC_TYPE, convert, max_bytes=max_bytes, chunk=chunk)
 
 
 # The fields each segment's converter reads. Children are walked with lxml's

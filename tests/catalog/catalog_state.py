@@ -6,8 +6,8 @@ from django.db import connection
 
 _TABLES = {
     "products": "SELECT number, material_type, material_group, base_unit, is_deleted, "
-    "descriptions::text, sales_areas::text, plants::text, encode(content_hash, 'hex') "
-    "FROM catalog_product ORDER BY number",
+    "descriptions::text, sales_areas::text, plants::text, encode(content_hash, 'hex'), "
+    "encode(raw_hash, 'hex') FROM catalog_product ORDER BY number",
     "units": "SELECT p.number, u.unit, u.numerator, u.denominator, u.main_ean "
     "FROM catalog_productunit u JOIN catalog_product p ON p.id = u.product_id "
     "ORDER BY p.number, u.unit",

@@ -176,12 +176,12 @@ def test_a_chunk_that_fails_resumes_from_the_checkpoint_with_the_same_catalog(
     real_write = materials._write_postgresql
     calls = {"n": 0}
 
-    def dying_write(load, accepted):
+    def dying_write(load, accepted, digests):
         calls["n"] += 1
         if calls["n"] == 3:
-            real_write(load, accepted)  # written, but the transaction never commits
+            real_write(load, accepted, digests)  # written, but the transaction never commits
             raise RuntimeError("worker killed")
-        return real_write(load, accepted)
+        return real_write(load, accepted, digests)
 
     monkeypatch.setattr(materials, "_write_postgresql", dying_write)
     other_source = CatalogSource.objects.create(
@@ -217,7 +217,7 @@ def test_a_chunk_failing_again_and_again_fails_its_load(
 ):
     settings.SYNC_CATALOG_MAX_CHUNK_ATTEMPTS = 2
 
-    def broken(load, accepted):
+    def broken(load, accepted, digests):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(materials, "_write_postgresql", broken)

@@ -27,6 +27,13 @@ class Product(models.Model):
     sales_areas = models.JSONField(default=list)
     plants = models.JSONField(default=list)
     content_hash = models.BinaryField(max_length=32, editable=False)
+    raw_hash = models.BinaryField(
+        max_length=16,
+        null=True,
+        editable=False,
+        help_text="Digest of the IDoc's data segments (and the load's context) this row was "
+        "last written or confirmed from; a later IDoc with the same digest is not read again.",
+    )
     last_load = models.ForeignKey(
         "catalog.CatalogLoad", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -46,7 +53,10 @@ class Product(models.Model):
 class ProductUnit(models.Model):
     """A unit of measure of a product (E1MARMM): ``numerator``/``denominator`` base units."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="units")
+    # no index of its own: uniq_product_unit (product, unit) starts with it
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="units", db_index=False
+    )
     unit = models.CharField(max_length=3)
     numerator = models.PositiveIntegerField(default=1)
     denominator = models.PositiveIntegerField(default=1)
@@ -65,7 +75,10 @@ class ProductUnit(models.Model):
 class Barcode(models.Model):
     """An EAN/GTIN of a product unit (E1MARMM EAN11 and E1MEANM); check digits verified."""
 
-    unit = models.ForeignKey(ProductUnit, on_delete=models.CASCADE, related_name="barcodes")
+    # no index of its own: uniq_unit_barcode (unit, ean) starts with it
+    unit = models.ForeignKey(
+        ProductUnit, on_delete=models.CASCADE, related_name="barcodes", db_index=False
+    )
     ean = models.CharField(max_length=18, db_index=True)
     is_main = models.BooleanField(default=False)
 

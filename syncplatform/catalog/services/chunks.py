@@ -2,10 +2,12 @@
 
 import logging
 from dataclasses import dataclass, field, fields
+from functools import partial
 
 from connectors.idoc.errors import IdocError, RefusedRow
+from connectors.idoc.fingerprints import ElidedIdoc
 
-from .files import ChunkPlace
+from .files import ChunkPlace, open_chunk
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +32,32 @@ class ChunkCounts:
 
 @dataclass
 class ReadChunk:
-    """The records of one chunk in file order, positions and lines already the file's."""
+    """The records of one chunk in file order, positions and lines already the file's.
+
+    Records keep their position in the chunk (``place.position`` makes it the
+    file's). ``elided``: IDocs read without their data segments because their
+    digest was the stored one (``unchanged``); ``digests`` the data segments'
+    digest of each IDoc by position in the chunk, when the chunk could be
+    fingerprinted.
+    """
 
     records: list = field(default_factory=list)
     refused: list[RefusedRow] = field(default_factory=list)
+    elided: list[ElidedIdoc] = field(default_factory=list)
+    digests: dict[int, bytes] = field(default_factory=dict)
 
     @property
     def read(self) -> int:
-        return len(self.records) + len(self.refused)
+        return len(self.records) + len(self.refused) + len(self.elided)
+
+
+def read_planned_chunk(load, index: int, reader, holes=()) -> tuple[ReadChunk, ChunkPlace]:
+    """Chunk ``index`` of ``load``'s stored file read with ``reader``, ``holes`` elided."""
+    stream, place = open_chunk(load.stored_path, load.plan, load.size, index, holes)
+    if holes:
+        reader = partial(reader, elided=frozenset(hole.position for hole in holes))
+    with stream:
+        return read_chunk(stream, reader, place), place
 
 
 def read_chunk(stream, reader, place: ChunkPlace) -> ReadChunk:
@@ -49,7 +69,9 @@ def read_chunk(stream, reader, place: ChunkPlace) -> ReadChunk:
     chunk = ReadChunk()
     try:
         for record in reader(stream):
-            if isinstance(record, RefusedRow):
+            if isinstance(record, ElidedIdoc):
+                chunk.elided.append(record)
+            elif isinstance(record, RefusedRow):
                 chunk.refused.append(
                     RefusedRow(
                         place.position(record.position),

@@ -14,12 +14,13 @@ sees the same prologue, root and DOCTYPE checks as for the whole file, and
 import hashlib
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from django.conf import settings
+
+from connectors.idoc.fingerprints import ElidedRange, IdocFingerprint, pieces_with_holes
 
 BLOCK = 4 * 1024 * 1024
 _IDOC_START = re.compile(rb"<IDOC[\s>/]")
@@ -139,63 +140,42 @@ class ChunkPlace:
         return in_chunk - self.head_lines - 1 + self.first_line
 
 
-class _Pieces:
-    """A read-only stream over byte ranges of one file, read in order."""
-
-    def __init__(self, handle: BinaryIO, ranges: list[tuple[int, int]]):
-        self.handle = handle
-        self.ranges = list(ranges)
-        self.remaining = 0
-        self._next_range()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-
-    def close(self) -> None:
-        self.handle.close()
-
-    def _next_range(self) -> bool:
-        while self.ranges:
-            start, end = self.ranges.pop(0)
-            if end > start:
-                self.handle.seek(start)
-                self.remaining = end - start
-                return True
-        self.remaining = 0
-        return False
-
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0:
-            size = 1 << 62
-        while self.remaining == 0:
-            if not self._next_range():
-                return b""
-        piece = self.handle.read(min(size, self.remaining))
-        self.remaining -= len(piece)
-        return piece
-
-
 def chunk_ranges(plan: dict, size: int, index: int) -> list[tuple[int, int]]:
     """The byte ranges that make chunk ``index`` a document: head, the chunk, tail."""
     chunks = plan["chunks"]
     if not chunks:
         return [(0, size)]
-    start = chunks[index][0]
-    end = chunks[index + 1][0] if index + 1 < len(chunks) else plan["tail_start"]
+    start, end = chunk_span(plan, index)
     return [(0, plan["head_end"]), (start, end), (plan["tail_start"], size)]
 
 
-def open_chunk(path: str | Path, plan: dict, size: int, index: int) -> tuple[_Pieces, ChunkPlace]:
-    """A stream of chunk ``index`` as a document of its own (close it), and its place."""
-    handle = open(path, "rb")  # noqa: SIM115 - the returned stream owns and closes it
+def chunk_span(plan: dict, index: int) -> tuple[int, int]:
+    """The bytes of chunk ``index``'s IDocs, from its first IDOC start tag (a planned file)."""
+    chunks = plan["chunks"]
+    start = chunks[index][0]
+    end = chunks[index + 1][0] if index + 1 < len(chunks) else plan["tail_start"]
+    return start, end
+
+
+def open_chunk(
+    path: str | Path, plan: dict, size: int, index: int, holes: Iterable[IdocFingerprint] = ()
+) -> tuple[ElidedRange, ChunkPlace]:
+    """A stream of chunk ``index`` as a document of its own (close it), and its place.
+
+    ``holes``: IDocs of the chunk whose data segments are left out (replaced
+    by their line breaks; see ``connectors.idoc.fingerprints``).
+    """
     chunks = plan["chunks"]
     if not chunks:
-        return _Pieces(handle, [(0, size)]), ChunkPlace(index, 1, 1, 0)
-    handle.seek(0)
-    head = handle.read(plan["head_end"])
+        return ElidedRange(path, [(0, size)]), ChunkPlace(index, 1, 1, 0)
+    with open(path, "rb") as handle:
+        head = handle.read(plan["head_end"])
     first_position, first_line = chunks[index][2], chunks[index][1]
     place = ChunkPlace(index, first_position, first_line, head.count(b"\n"))
-    return _Pieces(handle, chunk_ranges(plan, size, index)), place
+    start, end = chunk_span(plan, index)
+    pieces = [
+        (0, plan["head_end"]),
+        *pieces_with_holes(start, end, holes),
+        (plan["tail_start"], size),
+    ]
+    return ElidedRange(path, pieces), place

@@ -5,7 +5,8 @@
       -> ... last chunk: the load's transaction is published and ends with the summary
 
 A chunk (``load_next_chunk``) claims the load row, reads its IDocs from the
-stored file (``files.open_chunk``: no re-reading of what came before), writes
+stored file (``files.open_chunk``: no re-reading of what came before; a MATMAS05
+chunk elides the materials whose bytes are unchanged, ``unchanged``), writes
 what changed (``materials`` / ``prices``), records refused rows, counts and
 the checkpoint (``next_chunk``), all in one database transaction, and queues
 the next chunk after the commit. The row lock held by that transaction is
@@ -31,9 +32,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connectors.errors import TransientError
-from connectors.idoc.cond_a04 import read_prices
 from connectors.idoc.errors import IdocError
-from connectors.idoc.matmas05 import read_materials
 from syncplatform.audit.dispatch import enqueue_on_commit
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.audit.registry import Lane, RetryDefaults, scheduled_job, transaction_kind
@@ -51,19 +50,20 @@ from ..choices import (
     SourceKind,
 )
 from ..models import CatalogLoad, CatalogSource, RefusedRow
-from .chunks import ChunkCounts, read_chunk
-from .files import open_chunk, store_file, store_path
-from .materials import write_materials
-from .prices import write_prices
+from .chunks import ChunkCounts
+from .files import store_file, store_path
+from .materials import read_material_chunk, write_materials
+from .prices import read_price_chunk, write_prices
 
 logger = logging.getLogger(__name__)
 
 LOAD_CHUNK_TASK = "syncplatform.catalog.tasks.load_catalog_chunk_task"
 
-# IDoc type -> (streaming reader, chunk writer)
+# IDoc type -> (chunk reader, chunk writer); the reader returns the chunk, its place
+# and what the writer needs from the reading (the known units, for materials)
 DOCUMENTS = {
-    SourceKind.MATMAS05: (read_materials, write_materials),
-    SourceKind.COND_A04: (read_prices, write_prices),
+    SourceKind.MATMAS05: (read_material_chunk, write_materials),
+    SourceKind.COND_A04: (read_price_chunk, write_prices),
 }
 
 
@@ -283,10 +283,8 @@ def _chunk(load: CatalogLoad) -> bool:
     index = load.next_chunk
     try:
         with transaction.atomic():  # a savepoint: a broken file fails the load, not the commit
-            stream, place = open_chunk(load.stored_path, load.plan, load.size, index)
-            with stream:
-                chunk = read_chunk(stream, reader, place)
-            counts, refused = writer(load, chunk, place)
+            chunk, place, context = reader(load, index)
+            counts, refused = writer(load, chunk, place, context)
     except IdocError as error:
         _end(load, failure=(error.code, f"{load.file_name}: {error}"))
         return False

@@ -19,17 +19,20 @@ import json
 from django.db import connection
 from django.utils import timezone
 
+from connectors.idoc.errors import IdocError
+from connectors.idoc.matmas05 import read_materials
+
 from ..models import Barcode, Product, ProductUnit
 from ..units import known_units
-from . import listings
-from .chunks import ChunkCounts, ReadChunk, refuse
+from . import listings, unchanged
+from .chunks import ChunkCounts, ReadChunk, read_planned_chunk, refuse
 from .files import ChunkPlace
 
 _STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS catalog_stage_product (
     position integer, number varchar(40), material_type varchar(4), material_group varchar(9),
     base_unit varchar(3), is_deleted boolean, descriptions jsonb, sales_areas jsonb,
-    plants jsonb, content_hash bytea
+    plants jsonb, content_hash bytea, raw_hash bytea
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS catalog_stage_unit (
     position integer, number varchar(40), unit varchar(3), numerator integer,
@@ -48,23 +51,35 @@ WITH staged AS (
 ), written AS (
     INSERT INTO catalog_product AS p (
         number, material_type, material_group, base_unit, is_deleted, descriptions,
-        sales_areas, plants, content_hash, last_load_id, created_at, changed_at
+        sales_areas, plants, content_hash, raw_hash, last_load_id, created_at, changed_at
     )
     SELECT number, material_type, material_group, base_unit, is_deleted, descriptions,
-           sales_areas, plants, content_hash, %(load)s, %(now)s, %(now)s
+           sales_areas, plants, content_hash, raw_hash, %(load)s, %(now)s, %(now)s
     FROM staged
     ON CONFLICT (number) DO UPDATE SET
         material_type = EXCLUDED.material_type, material_group = EXCLUDED.material_group,
         base_unit = EXCLUDED.base_unit, is_deleted = EXCLUDED.is_deleted,
         descriptions = EXCLUDED.descriptions, sales_areas = EXCLUDED.sales_areas,
         plants = EXCLUDED.plants, content_hash = EXCLUDED.content_hash,
-        last_load_id = EXCLUDED.last_load_id, changed_at = EXCLUDED.changed_at
+        raw_hash = EXCLUDED.raw_hash, last_load_id = EXCLUDED.last_load_id,
+        changed_at = EXCLUDED.changed_at
     WHERE p.content_hash <> EXCLUDED.content_hash
     RETURNING p.id, p.number, (p.xmax = 0) AS inserted, p.is_deleted
 )
 INSERT INTO catalog_changed (id, number, position, inserted, is_deleted)
 SELECT w.id, w.number, s.position, w.inserted, w.is_deleted
 FROM written w JOIN staged s USING (number)
+"""
+
+# An unchanged material read from other bytes (fields the catalog does not keep, the
+# context of the digest) keeps its content and takes the new digest, so the next
+# load need not read it again. Not counted as changed; its listings are not derived.
+_CONFIRM_RAW_HASHES = """
+UPDATE catalog_product p SET raw_hash = s.raw_hash
+FROM (SELECT DISTINCT ON (number) number, content_hash, raw_hash
+      FROM catalog_stage_product ORDER BY number, position DESC) s
+WHERE p.number = s.number AND p.content_hash = s.content_hash
+  AND p.raw_hash IS DISTINCT FROM s.raw_hash
 """
 
 _REPLACE_UNITS = """
@@ -97,22 +112,50 @@ FROM catalog_changed
 """
 
 
-def write_materials(load, chunk: ReadChunk, place: ChunkPlace) -> tuple[ChunkCounts, list]:
-    """Write a chunk's materials; returns its counts and every refused row (reader's and ours)."""
-    accepted, refused = _with_known_units(chunk, place)
-    counts = ChunkCounts(read=chunk.read, refused=len(refused))
+def read_material_chunk(load, index: int) -> tuple[ReadChunk, ChunkPlace, frozenset[str]]:
+    """Chunk ``index`` read, unchanged materials elided (``unchanged``); and the known units."""
+    units = known_units()
+    digests, holes = unchanged.fingerprint_chunk(load, index, units)
+    chunk = None
+    if holes:
+        try:
+            chunk, place = read_planned_chunk(load, index, read_materials, holes)
+        except IdocError:
+            chunk = None  # read again in full below: its error is the file's to report
+        if chunk is not None and _elided_number_read(chunk, holes):
+            chunk = None
+    if chunk is None:
+        chunk, place = read_planned_chunk(load, index, read_materials)
+    chunk.digests = digests
+    return chunk, place, units
+
+
+def _elided_number_read(chunk: ReadChunk, holes) -> bool:
+    """Whether a material read in full has the number of an elided one (last must win)."""
+    elided = {hole.key for hole in holes}
+    return any(m.number in elided for m in chunk.records) or any(
+        row.key in elided for row in chunk.refused
+    )
+
+
+def write_materials(load, chunk: ReadChunk, place: ChunkPlace, units) -> tuple[ChunkCounts, list]:
+    """Write a chunk's materials; returns its counts and every refused row (reader's and ours).
+
+    Elided IDocs (unchanged materials) count as read and unchanged.
+    """
+    accepted, refused = _with_known_units(chunk, place, units)
+    counts = ChunkCounts(read=chunk.read, refused=len(refused), unchanged=len(chunk.elided))
     distinct = len({m.number for m in accepted})
     if accepted:
         writer = _write_postgresql if connection.vendor == "postgresql" else _write_orm
-        added, changed, deleted, listings_changed = writer(load, accepted)
+        added, changed, deleted, listings_changed = writer(load, accepted, chunk.digests)
         counts.added, counts.changed, counts.deleted = added, changed, deleted
-        counts.unchanged = distinct - added - changed - deleted
+        counts.unchanged += distinct - added - changed - deleted
         counts.listings_changed = listings_changed
     return counts, refused
 
 
-def _with_known_units(chunk: ReadChunk, place: ChunkPlace):
-    units = known_units()
+def _with_known_units(chunk: ReadChunk, place: ChunkPlace, units):
     accepted, refused = [], list(chunk.refused)
     for material in chunk.records:
         problem = _unknown_unit(material, units)
@@ -151,7 +194,7 @@ def _plant(plant) -> dict:
 
 
 # --- PostgreSQL ---------------------------------------------------------------
-def _write_postgresql(load, materials) -> tuple[int, int, int, int]:
+def _write_postgresql(load, materials, digests) -> tuple[int, int, int, int]:
     products, units = io.StringIO(), io.StringIO()
     product_rows, unit_rows = csv.writer(products), csv.writer(units)
     dumps = json.dumps
@@ -168,6 +211,7 @@ def _write_postgresql(load, materials) -> tuple[int, int, int, int]:
                 dumps([_area(a) for a in m.sales_areas]),
                 dumps([_plant(p) for p in m.plants]),
                 "\\x" + m.content_hash().hex(),
+                "\\x" + digests[m.position].hex() if m.position in digests else None,
             )
         )
         for u in m.units:
@@ -189,6 +233,7 @@ def _write_postgresql(load, materials) -> tuple[int, int, int, int]:
         cursor.copy_expert("COPY catalog_stage_product FROM STDIN WITH (FORMAT csv)", products)
         cursor.copy_expert("COPY catalog_stage_unit FROM STDIN WITH (FORMAT csv)", units)
         cursor.execute(_UPSERT, {"load": load.pk, "now": timezone.now()})
+        cursor.execute(_CONFIRM_RAW_HASHES)
         cursor.execute(_REPLACE_UNITS)
         cursor.execute(_COUNTS)
         added, changed, deleted = cursor.fetchone()
@@ -197,24 +242,28 @@ def _write_postgresql(load, materials) -> tuple[int, int, int, int]:
 
 
 # --- SQLite (embedded default): the same decisions through the ORM -------------
-def _write_orm(load, materials) -> tuple[int, int, int, int]:
+def _write_orm(load, materials, digests) -> tuple[int, int, int, int]:
     latest = {m.number: m for m in materials}  # the last occurrence in the chunk wins
     stored = {
         p.number: p
         for p in Product.objects.filter(number__in=list(latest)).only(
-            "id", "number", "content_hash"
+            "id", "number", "content_hash", "raw_hash"
         )
     }
     added = changed = deleted = 0
     touched: list[tuple[Product, object]] = []
     for number, material in latest.items():
         digest = material.content_hash()
+        raw_hash = digests.get(material.position)
         product = stored.get(number)
         if product is not None and bytes(product.content_hash) == digest:
+            if (bytes(product.raw_hash) if product.raw_hash else None) != raw_hash:
+                Product.objects.filter(pk=product.pk).update(raw_hash=raw_hash)
             continue
         is_new = product is None
         product = product or Product(number=number)
         _fill(product, material, digest, load)
+        product.raw_hash = raw_hash
         product.save()
         if material.deleted:
             deleted += 1

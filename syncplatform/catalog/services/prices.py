@@ -11,9 +11,12 @@ import io
 
 from django.db import connection
 
+from connectors.idoc.cond_a04 import read_prices
+
 from ..models import Price, Product
 from . import listings
-from .chunks import ChunkCounts, ReadChunk
+from .chunks import ChunkCounts, ReadChunk, read_planned_chunk
+from .files import ChunkPlace
 
 _STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS catalog_stage_price (
@@ -63,7 +66,13 @@ FROM catalog_changed_price
 _KEY = ("condition_type", "sales_org", "distribution_channel", "material", "valid_from")
 
 
-def write_prices(load, chunk: ReadChunk, place) -> tuple[ChunkCounts, list]:
+def read_price_chunk(load, index: int) -> tuple[ReadChunk, ChunkPlace, None]:
+    """Chunk ``index`` of a COND_A04 file, read in full."""
+    chunk, place = read_planned_chunk(load, index, read_prices)
+    return chunk, place, None
+
+
+def write_prices(load, chunk: ReadChunk, place, _context=None) -> tuple[ChunkCounts, list]:
     """Write a chunk's prices; returns its counts and the reader's refused rows."""
     prices = chunk.records
     counts = ChunkCounts(read=chunk.read, refused=len(chunk.refused))
