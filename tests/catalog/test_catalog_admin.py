@@ -1,8 +1,9 @@
-"""Catalog admin: progress of loads, running jobs, refused rows as CSV, Run now, roles."""
+"""Catalog admin: loads' progress, running jobs, refused rows as CSV, Run now, roles, price day."""
 
 import csv
 import io
 import re
+from datetime import date
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from syncplatform.catalog.choices import LoadStatus, SourceKind
-from syncplatform.catalog.models import CatalogLoad, CatalogSource, RefusedRow
+from syncplatform.catalog.models import CatalogLoad, CatalogSource, PriceDayMark, RefusedRow
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +182,30 @@ def test_finance_cannot_resume_loads(client, running_load, published):
     client.post(changelist, {"action": "resume_now", "_selected_action": [running_load.pk]})
 
     assert b"resume_now" not in page.content and published == []
+
+
+def test_the_price_day_mark_is_shown_read_only_to_operations_and_finance(client):
+    mark = PriceDayMark.objects.create(through_date=date(2026, 12, 6))
+    for group in ("operations", "finance"):
+        client.force_login(_member(group))
+        changelist = client.get(reverse("admin:catalog_pricedaymark_changelist"))
+        detail = client.get(reverse("admin:catalog_pricedaymark_change", args=[mark.pk]))
+        edit = client.post(
+            reverse("admin:catalog_pricedaymark_change", args=[mark.pk]),
+            {"through_date": "2020-01-01"},
+        )
+        add = client.get(reverse("admin:catalog_pricedaymark_add"))
+
+        assert changelist.status_code == 200 and b">2026-12-06</a>" in changelist.content
+        assert detail.status_code == 200 and b'name="through_date"' not in detail.content
+        assert edit.status_code == 403 and add.status_code == 403
+    mark.refresh_from_db()
+    assert mark.through_date == date(2026, 12, 6)
+
+
+def test_people_without_catalog_rights_do_not_see_the_price_day_mark(client):
+    client.force_login(User.objects.create_user("clerk", is_staff=True))
+
+    response = client.get(reverse("admin:catalog_pricedaymark_changelist"))
+
+    assert response.status_code == 403

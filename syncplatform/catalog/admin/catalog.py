@@ -1,8 +1,8 @@
-"""The catalog as loads left it: read-only pages for products, prices and listings."""
+"""The catalog as loads left it: read-only products, prices, listings and the price-day mark."""
 
 from django.contrib import admin
 
-from ..models import Barcode, Listing, Price, Product, ProductUnit
+from ..models import Barcode, Listing, Price, PriceDayMark, Product, ProductUnit
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -85,3 +85,12 @@ class ListingAdmin(ReadOnlyAdmin):
     list_select_related = ("channel", "product")
     show_full_result_count = False
     exclude = ("content_hash",)
+
+
+@admin.register(PriceDayMark)
+class PriceDayMarkAdmin(ReadOnlyAdmin):
+    """Where ``catalog.prices_in_force`` stands: the next run looks at the days after it."""
+
+    list_display = ("through_date", "updated_at")
+    fields = ("through_date", "updated_at")
+    readonly_fields = fields
