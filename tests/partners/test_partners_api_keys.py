@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from syncplatform.partners.models import ApiClient
 from syncplatform.partners.services import authenticate_api_key, issue_api_key
@@ -73,6 +74,34 @@ def test_given_revoked_client_then_its_key_is_refused(channel):
     client, clear_key = issue_api_key(channel)
     ApiClient.objects.filter(pk=client.pk).update(is_active=False)
     assert authenticate_api_key(clear_key) is None
+
+
+def test_a_key_revoked_after_use_is_refused_on_the_very_next_look_up(channel):
+    # given: a key that has just authenticated
+    client, clear_key = issue_api_key(channel)
+    assert authenticate_api_key(clear_key) == client
+
+    # when: it is revoked (nothing of it is kept between look-ups)
+    client.is_active = False
+    client.save()
+
+    # then
+    assert authenticate_api_key(clear_key) is None
+
+
+def test_a_look_up_is_one_statement_with_the_client_and_partner_fully_loaded(channel):
+    client, clear_key = issue_api_key(channel)
+
+    with CaptureQueriesContext(connection) as queries:
+        found = authenticate_api_key(clear_key)
+        fields = {name: getattr(found, name) for name in ("name", "key_hash", "created_at")}
+        partner = (found.partner.pk, found.partner.code, found.partner.kind)
+
+    assert len(queries.captured_queries) == 1
+    stored = ApiClient.objects.get(pk=client.pk)
+    assert fields == {name: getattr(stored, name) for name in fields}
+    assert partner == (channel.pk, channel.code, channel.kind)
+    assert not found._state.adding and found._state.db == "default"
 
 
 def test_given_inactive_partner_then_its_key_is_refused(channel):
