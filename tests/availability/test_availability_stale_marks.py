@@ -1,6 +1,7 @@
 """Orders and shipments mark their SKUs stale in their own transaction; one job collects them."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from syncplatform.audit.dispatch import RUN_TRANSACTION_TASK
 from syncplatform.audit.models import SyncTransaction
@@ -23,6 +24,15 @@ def test_an_order_marks_its_skus_and_publishes_nothing_more(posted_order, publis
         ("STORE-017", "TSHIRT-BLK-M", "order"),
     ]
     assert not SyncTransaction.objects.filter(kind__startswith="availability.").exists()
+
+
+def test_a_mark_names_the_orders_channel_and_when_it_was_made(posted_order, published):
+    before = timezone.now()
+    order = posted_order("WEB-2", lines=[order_line(1, "TSHIRT-BLK-M", 1)], post=False)
+
+    [mark] = StaleAvailability.objects.all()
+    assert mark.channel_id == order.channel_id
+    assert before <= mark.created_at <= timezone.now()
 
 
 def test_an_order_rolled_back_leaves_no_mark(posted_order):

@@ -2,7 +2,8 @@
 
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from syncplatform.audit.registry import scheduled_job
 from syncplatform.partners.models import Partner
@@ -16,13 +17,28 @@ COLLECT_BATCH = 10_000
 
 
 def mark_stale(channel_id: int, location: str, skus, cause: str) -> None:
-    """Inside the caller's transaction: these SKUs at ``location`` need a recompute."""
-    StaleAvailability.objects.bulk_create(
-        StaleAvailability(
-            channel_id=channel_id, channel_location=location, channel_sku=sku, cause=cause
+    """Inside the caller's transaction: these SKUs at ``location`` need a recompute.
+
+    Plain SQL: it runs in every order's intake, where ``bulk_create`` building
+    and compiling the same one-row INSERT cost 1-1.5 ms of the web process's CPU
+    per order (in-process A/B of 3 x 200 requests, load ~4).
+    """
+    skus = sorted(set(skus))
+    if not skus:
+        return
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(skus))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{_MARK_INSERT} {rows}",
+            [value for sku in skus for value in (channel_id, location, sku, cause, now)],
         )
-        for sku in sorted(set(skus))
-    )
+
+
+_MARK_INSERT = (
+    f"INSERT INTO {StaleAvailability._meta.db_table} "
+    "(channel_id, channel_location, channel_sku, cause, created_at) VALUES"
+)
 
 
 @scheduled_job(
