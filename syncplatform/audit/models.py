@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from syncplatform.core.prepared import insert_row, save_fields
+
 from . import registry
 from .choices import (
     RUNNABLE_STATES,
@@ -206,12 +208,35 @@ class SyncTransaction(models.Model):
             self.lease_until is None or self.lease_until <= now
         )
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        if len(values) == len(cls._meta.concrete_fields):
+            instance._as_loaded = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def _save_changes(self) -> None:
+        """Save the fields changed since the row was loaded (all of them if it was not).
+
+        A transition changes three to six of the 17 columns. The UPDATE of
+        those is built once per field set (``core.prepared.save_fields``): the
+        ORM building it on every transition was a fifth of a posting's CPU.
+        """
+        loaded = getattr(self, "_as_loaded", None)
+        if loaded is None:
+            self.save()
+            return
+        changed = [name for name, value in loaded.items() if getattr(self, name) != value]
+        save_fields(self, [*changed, "updated_at"])
+        for name in changed:
+            loaded[name] = getattr(self, name)
+
     # --- transitions ---------------------------------------------------------
     def _move(self, to_state, event_kind, message="", *, actor=None, **event_fields):
         from_state = self.state
         self.state = to_state
-        self.save()
-        return self.events.create(
+        self._save_changes()
+        return self._add_event(
             kind=event_kind,
             from_state=from_state,
             to_state=to_state,
@@ -221,9 +246,13 @@ class SyncTransaction(models.Model):
             **event_fields,
         )
 
+    def _add_event(self, **fields) -> "TransactionEvent":
+        # Its INSERT built once (core.prepared): every transition of every row adds one.
+        return insert_row(TransactionEvent(transaction=self, **fields), using=self._state.db)
+
     def record_received(self, message: str, *, excerpt: str = ""):
         """First event of a new transaction; the row must be saved already."""
-        return self.events.create(
+        return self._add_event(
             kind=EventKind.RECEIVED, to_state=self.state, message=message, excerpt=excerpt
         )
 
@@ -268,7 +297,7 @@ class SyncTransaction(models.Model):
     def _record_lease_expired(self):
         # Whoever takes the row over from a lost worker says so, whether it
         # starts the next attempt or its gate holds it back first.
-        self.events.create(
+        self._add_event(
             kind=EventKind.LEASE_EXPIRED,
             from_state=self.state,
             to_state=self.state,
@@ -302,7 +331,7 @@ class SyncTransaction(models.Model):
         self._end_lease()
         self.last_error_code, self.last_error_message = code, message
         self.next_attempt_at = timezone.now() + delay
-        self.events.create(
+        self._add_event(
             kind=EventKind.ATTEMPT_FAILED,
             from_state=self.state,
             to_state=TransactionState.RETRYING,

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from connectors.errors import ConfigError, PermanentError, TransientError
 from syncplatform.core.errors import NeedsPerson
 from syncplatform.core.logging import transaction_context
+from syncplatform.core.prepared import PreparedQuery
 
 from . import gates, registry
 from .choices import TransactionState
@@ -60,11 +61,7 @@ Handler = Callable[[SyncTransaction], Outcome]
 def claim(transaction_id: int) -> SyncTransaction | None:
     """Start an attempt on the row if it is runnable now; None if there is nothing to do."""
     with transaction.atomic():
-        tx = (
-            SyncTransaction.objects.select_for_update(skip_locked=True)
-            .filter(pk=transaction_id)
-            .first()
-        )
+        tx = _CLAIMABLE.first(transaction_id)
         if tx is None or not tx.is_claimable():
             return None
         gate = gates.gate_of(tx)
@@ -72,6 +69,12 @@ def claim(transaction_id: int) -> SyncTransaction | None:
             return None
         tx.start_attempt(settings.SYNC_LEASE_SECONDS)
     return tx
+
+
+# Compiled once per process: every attempt of every kind claims through it.
+_CLAIMABLE = PreparedQuery(
+    lambda pk: SyncTransaction.objects.select_for_update(skip_locked=True).filter(pk=pk)
+)
 
 
 def run_transaction(transaction_id: int, handler: Handler | None = None) -> SyncTransaction | None:

@@ -11,6 +11,7 @@ from django.utils.functional import cached_property
 from syncplatform.audit.choices import TransactionState
 from syncplatform.audit.models import SyncTransaction
 from syncplatform.core.models import TimeStampedModel
+from syncplatform.core.prepared import save_fields
 from syncplatform.partners.choices import PartnerKind
 
 from .choices import OrderStatus
@@ -169,8 +170,9 @@ class Order(TimeStampedModel):
         self.erp_delivery_number = erp_delivery_number
         self.posted_at = timezone.now()
         self.status = OrderStatus.POSTED
-        self.save(
-            update_fields=[
+        save_fields(  # core.prepared: every posting runs it; the ORM rebuilt it each time
+            self,
+            [
                 "erp_document_number",
                 "erp_delivery_number",
                 "erp_net_value",
@@ -179,7 +181,7 @@ class Order(TimeStampedModel):
                 "posted_at",
                 "status",
                 "updated_at",
-            ]
+            ],
         )
 
     def mark_shipped(self, lines: list["OrderLine"]) -> None:
