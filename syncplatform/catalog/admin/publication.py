@@ -14,7 +14,7 @@ from ..models import ListingPublication, PublicationRun, ShopLocation
 def run_progress(run: PublicationRun) -> str:
     total = max(run.total, 1)
     return format_html(
-        '<progress value="{}" max="{}" style="width:12em"></progress> {}% '
+        '<progress value="{}" max="{}" style="width:8em"></progress> {}% '
         '<span class="publication-progress">{} of {}</span>',
         run.done,
         total,
@@ -84,11 +84,18 @@ class PublicationRunAdmin(ReadOnly):
     def eta(self, obj):
         return run_eta(obj)
 
-    @admin.display(description="created / updated / unpublished / refused / recovered")
+    # A short header over words that wrap: the five counts under one header of their
+    # names ("created / updated / ...") pushed "created at" out of sight at 1366 px.
+    @admin.display(description="listings")
     def counts(self, obj):
-        return (
-            f"{obj.created_count} / {obj.updated_count} / {obj.unpublished_count} / "
-            f"{obj.refused_count} / {obj.recovered_count}"
+        return format_html(
+            '<span class="publication-counts">{} created, {} updated, {} unpublished, '
+            "{} refused, {} recovered</span>",
+            obj.created_count,
+            obj.updated_count,
+            obj.unpublished_count,
+            obj.refused_count,
+            obj.recovered_count,
         )
 
 

@@ -177,9 +177,33 @@ def test_operations_follow_a_publication_run(catalog, admin_browser, staff_user)
     expect(rows.nth(0).locator(".publication-progress")).to_have_text("400 of 1000")
     expect(rows.nth(0)).to_contain_text("Running")
     expect(rows.nth(1).locator(".publication-progress")).to_have_text("1500 of 1500")
-    expect(rows.nth(1)).to_contain_text("1200 / 290 / 0 / 10 / 0")
+    expect(rows.nth(1).locator(".publication-counts")).to_have_text(
+        "1200 created, 290 updated, 0 unpublished, 10 refused, 0 recovered"
+    )
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
     browser.shot("publication-runs")
+
+    # and at 1366 x 768 every column, "created at" the last, is in sight: nothing scrolls
+    # inside the list and each created-at cell ends within it
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.reload()
+    expect(rows).to_have_count(2)
+    clipped = page.evaluate(
+        """() => {
+            const list = document.querySelector('#changelist .results');
+            const right = list.getBoundingClientRect().right;
+            const cells = [...document.querySelectorAll(
+                '#result_list th.column-created_at, #result_list td.field-created_at')];
+            return {
+                scrolls: list.scrollWidth > list.clientWidth,
+                cells: cells.length,
+                beyond: cells.filter(c => c.getBoundingClientRect().right > right + 0.5).length,
+            };
+        }"""
+    )
+    assert clipped == {"scrolls": False, "cells": 3, "beyond": 0}
+    expect(rows.nth(1).locator("td.field-created_at")).to_be_in_viewport(ratio=1)
+    browser.shot("publication-runs-1366x768")
 
     # and the running one's page shows its rate (~10 listings/s) and an ETA (~1 min)
     browser.open(f"/admin/catalog/publicationrun/{running.pk}/change/")
