@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from hashlib import blake2b
 
-BLOCK = 4 * 1024 * 1024
+BLOCK = 1024 * 1024  # the window scanned at a time; memory is about three of it
 DIGEST_SIZE = 16
 _IDOC_START = re.compile(rb"<IDOC[\s>/]")
 _IDOC_END = b"</IDOC>"
