@@ -150,7 +150,7 @@ def prepare(erp_url: str, max_in_flight: int) -> None:
 
     with contextlib.redirect_stdout(io.StringIO()):  # load_demo's report of what it loaded
         call_command("migrate", verbosity=0, interactive=False)
-        call_command("load_demo", erp_url=erp_url, stdout=io.StringIO())
+        call_command("load_demo", erp_url=erp_url, stdout=io.StringIO(), stderr=io.StringIO())
     from syncplatform.partners.models import ErpEndpoint
 
     ErpEndpoint.objects.update(max_in_flight=max_in_flight)
