@@ -38,8 +38,8 @@ from bench.servers import (  # noqa: E402
     BenchSetupError,
     ServerProcess,
     child_env,
-    wait_until,
 )
+from bench.stack import wait_until_posted  # noqa: E402
 
 PROCFILE = REPO / "deploy" / "embedded" / "Procfile"
 RESULT_PREFIX = "EMBEDDED-RESULT "
@@ -161,16 +161,6 @@ def prepare(erp_url: str, max_in_flight: int) -> None:
         (control / f"{lane}.exchange").write_text(json.dumps([[lane, "", lane]]) + "\n")
 
 
-def posting_states() -> dict[str, int]:
-    from django.db.models import Count
-
-    from syncplatform.audit.models import SyncTransaction
-    from syncplatform.orders.models import ERP_ORDER_POST
-
-    rows = SyncTransaction.objects.filter(kind=ERP_ORDER_POST).values("state")
-    return {row["state"]: row["n"] for row in rows.annotate(n=Count("id"))}
-
-
 def post_with_worker(erp_pid: int, count: int, timeout: float) -> EmbeddedRun:
     """Start the Procfile's realtime worker; wait until no posting moves. Timed from "ready"."""
     from django.db import connections
@@ -193,14 +183,7 @@ def post_with_worker(erp_pid: int, count: int, timeout: float) -> EmbeddedRun:
     )
     meter.start()
     try:
-
-        def settled():
-            worker.check_running()
-            states = posting_states()
-            moving = sum(states.get(s, 0) for s in ("received", "processing", "waiting"))
-            return states if moving == 0 else None
-
-        states = wait_until(settled, timeout=timeout, what=f"{count} orders to be posted")
+        states = wait_until_posted(worker, count, timeout)
         cpu = meter.stop()
     finally:
         worker.stop()

@@ -53,7 +53,6 @@ from bench.servers import (  # noqa: E402
     ServerProcess,
     child_env,
     free_port,
-    wait_until,
 )
 from bench.soap_envelopes import record_create_requests  # noqa: E402
 from bench.stack import (  # noqa: E402
@@ -61,6 +60,7 @@ from bench.stack import (  # noqa: E402
     prepare_database,
     purge_realtime_queue,
     require_real_services,
+    wait_until_posted,
 )
 
 ORDERS = 1200
@@ -128,17 +128,6 @@ def run_baseline(recorded, store: Path, latency_ms: int) -> tuple[float, int]:
     return posted[0] / elapsed, posted[0]
 
 
-def posting_states() -> dict[str, int]:
-    """States of the ERP postings (load_demo's own transactions left out)."""
-    from django.db.models import Count
-
-    from syncplatform.audit.models import SyncTransaction
-    from syncplatform.orders.models import ERP_ORDER_POST
-
-    rows = SyncTransaction.objects.filter(kind=ERP_ORDER_POST).values("state")
-    return {row["state"]: row["n"] for row in rows.annotate(n=Count("id"))}
-
-
 def run_platform(database_url: str, erp, count: int, timeout: float) -> tuple[float, dict]:
     from django.db.models import Max
 
@@ -172,14 +161,7 @@ def run_platform(database_url: str, erp, count: int, timeout: float) -> tuple[fl
     meter = stack_meter({"worker": worker.process.pid, "sandbox erp": erp.process.pid})
     meter.start()
     try:
-
-        def settled():
-            worker.check_running()
-            states = posting_states()
-            moving = sum(states.get(s, 0) for s in ("received", "processing", "waiting"))
-            return states if moving == 0 else None
-
-        states = wait_until(settled, timeout=timeout, what=f"{count} orders to be posted")
+        states = wait_until_posted(worker, count, timeout)
         cpu = meter.stop()
     finally:
         worker.stop()

@@ -44,7 +44,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repo, not bench/, 
 
 from bench.cpu import cpu_per_item, stack_cpu_ms, stack_meter  # noqa: E402
 from bench.report import Comparison, Target, announce  # noqa: E402
-from bench.servers import BenchSetupError, wait_until  # noqa: E402
+from bench.servers import BenchSetupError  # noqa: E402
 from bench.soap_envelopes import RecordedRequest, record_create_requests  # noqa: E402
 from bench.stack import (  # noqa: E402
     prepare_database,
@@ -52,6 +52,7 @@ from bench.stack import (  # noqa: E402
     require_real_services,
     start_realtime_worker,
     start_sandbox_erp,
+    wait_until_posted,
 )
 from connectors.erp.models import SalesOrder  # noqa: E402
 
@@ -144,18 +145,6 @@ def run_baseline(work: list, store: Path, sender=post_share) -> PostingRun:
     return PostingRun(posted, elapsed, cpu, stored_documents(store))
 
 
-def transaction_states() -> dict[str, int]:
-    from django.db.models import Count
-
-    from syncplatform.audit.models import SyncTransaction
-    from syncplatform.orders.models import ERP_ORDER_POST
-
-    # The postings only: load_demo's own transactions are not the benchmark's.
-    rows = SyncTransaction.objects.filter(kind=ERP_ORDER_POST).values("state")
-    rows = rows.annotate(n=Count("id"))
-    return {row["state"]: row["n"] for row in rows}
-
-
 def database_sessions() -> int:
     """Sessions ever opened on the benchmark database (PostgreSQL counts them)."""
     from django.db import connection
@@ -177,14 +166,7 @@ def run_platform(database_url: str, erp, store: Path, count: int, timeout: float
     meter = stack_meter({"worker": worker.process.pid, "sandbox erp": erp.process.pid})
     meter.start()
     try:
-
-        def settled():
-            worker.check_running()
-            states = transaction_states()
-            moving = sum(states.get(s, 0) for s in ("received", "processing", "waiting"))
-            return states if moving == 0 else None
-
-        states = wait_until(settled, timeout=timeout, what=f"{count} orders to be posted")
+        states = wait_until_posted(worker, count, timeout)
         cpu = meter.stop()
     finally:
         worker.stop()

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 from kombu import Connection, Exchange, Queue
 
-from bench.servers import BIN, PYTHON, REPO, ServerProcess, child_env, free_port
+from bench.servers import BIN, PYTHON, REPO, ServerProcess, child_env, free_port, wait_until
 
 DEFAULT_DATABASE = "syncplatform_bench"
 REALTIME_QUEUE = "realtime"
@@ -165,3 +165,29 @@ def start_realtime_worker(database_url: str) -> ServerProcess:
     )
     worker.wait_log(" ready.", timeout=60)
     return worker
+
+
+def posting_states() -> dict[str, int]:
+    """States of the ERP postings (load_demo's own transactions left out). Needs Django set up."""
+    from django.db.models import Count
+
+    from syncplatform.audit.models import SyncTransaction
+    from syncplatform.orders.models import ERP_ORDER_POST
+
+    rows = SyncTransaction.objects.filter(kind=ERP_ORDER_POST).values("state")
+    return {row["state"]: row["n"] for row in rows.annotate(n=Count("id"))}
+
+
+def wait_until_posted(worker: ServerProcess, count: int, timeout: float) -> dict[str, int]:
+    """Wait until no posting is received, processing or waiting; their states then.
+
+    Raises when the worker exits or ``timeout`` seconds pass first.
+    """
+
+    def settled():
+        worker.check_running()
+        states = posting_states()
+        moving = sum(states.get(s, 0) for s in ("received", "processing", "waiting"))
+        return states if moving == 0 else None
+
+    return wait_until(settled, timeout=timeout, what=f"{count} orders to be posted")
