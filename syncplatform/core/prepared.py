@@ -37,10 +37,13 @@ from django.db.models.query import get_related_populators
 from django.db.models.signals import post_save, pre_save
 
 # Arguments stand in as these while the SQL is compiled, then are found among its
-# parameters. Inside every integer field's range (PositiveSmallIntegerField's ends at
-# 32767): Django drops a lookup that no value of the field can match. A literal of
-# the queryset that equals one is caught by the compile's check.
-_SENTINELS = tuple(32_741 + number for number in range(8))
+# parameters. Integers inside every integer field's range (PositiveSmallIntegerField's
+# ends at 32767): Django drops a lookup that no value of the field can match. A
+# literal of the queryset that equals one is caught by the compile's check.
+_SENTINELS = {
+    int: tuple(32_741 + number for number in range(8)),
+    str: tuple(f"\x1fprepared argument {number}\x1f" for number in range(8)),
+}
 
 
 @dataclass(frozen=True)
@@ -58,33 +61,37 @@ class _Compiled:
 class PreparedQuery:
     """``build(*arguments)`` returns a queryset; ``run(*arguments)`` its instances, uncompiled.
 
-    The arguments must be integers (primary and foreign keys; not None,
-    which the ORM would turn into ``IS NULL``); each must
-    reach the SQL as a parameter unchanged. A queryset with
-    ``select_for_update`` is compiled at its first run, which must then be
-    inside ``transaction.atomic`` as the queryset's own evaluation must be.
+    ``types`` are the arguments' types, ``int`` (keys) or ``str`` (codes), one
+    each; none may be None, which the ORM would turn into ``IS NULL``. Each
+    must reach the SQL as a parameter unchanged (an ``exact`` lookup, not
+    ``iexact`` or ``in``). A queryset with ``select_for_update`` is compiled at
+    its first run, which must then be inside ``transaction.atomic`` as the
+    queryset's own evaluation must be.
     """
 
-    def __init__(self, build: Callable[..., QuerySet], arity: int = 1):
+    def __init__(self, build: Callable[..., QuerySet], types: tuple[type, ...] = (int,)):
         self._build = build
-        self._arity = arity
+        self._types = types
         self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
 
-    def run(self, *arguments: int, using: str = DEFAULT_DB_ALIAS) -> list[Model]:
-        if len(arguments) != self._arity:
-            raise TypeError(f"expected {self._arity} arguments, got {len(arguments)}")
+    def run(self, *arguments: int | str, using: str = DEFAULT_DB_ALIAS) -> list[Model]:
+        if len(arguments) != len(self._types):
+            raise TypeError(f"expected {len(self._types)} arguments, got {len(arguments)}")
         compiled = self._compiled.get(using) or self._compile(using)
         params = list(compiled.params)
         for position, number in compiled.slots:
-            params[position] = int(arguments[number])
+            argument, wanted = arguments[number], self._types[number]
+            if not isinstance(argument, wanted):
+                raise TypeError(f"argument {number + 1} must be {wanted.__name__}: {argument!r}")
+            params[position] = argument
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         return [self._instance(compiled, row, connection, using) for row in rows]
 
-    def first(self, *arguments: int, using: str = DEFAULT_DB_ALIAS) -> Model | None:
+    def first(self, *arguments: int | str, using: str = DEFAULT_DB_ALIAS) -> Model | None:
         """The first instance, or None. The queryset should select at most one row."""
         found = self.run(*arguments, using=using)
         return found[0] if found else None
@@ -107,15 +114,17 @@ class PreparedQuery:
         with self._lock:
             if using in self._compiled:
                 return self._compiled[using]
-            queryset = self._build(*_SENTINELS[: self._arity])
+            stand_ins = [_SENTINELS[kind][number] for number, kind in enumerate(self._types)]
+            queryset = self._build(*stand_ins)
             compiler = queryset.query.get_compiler(using)
             sql, params = compiler.as_sql()
+            numbers = {(type(value), value): number for number, value in enumerate(stand_ins)}
             slots = tuple(
-                (position, _SENTINELS.index(value))
+                (position, numbers[(type(value), value)])
                 for position, value in enumerate(params)
-                if type(value) is int and value in _SENTINELS
+                if type(value) in _SENTINELS and (type(value), value) in numbers
             )
-            if sorted(number for _, number in slots) != list(range(self._arity)):
+            if sorted(number for _, number in slots) != list(range(len(stand_ins))):
                 raise ValueError(f"each argument must appear once as a parameter in {sql}")
             klass_info, select = compiler.klass_info, compiler.select
             selected = klass_info["select_fields"]

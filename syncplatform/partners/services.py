@@ -4,11 +4,9 @@ import hashlib
 import hmac
 import secrets
 import threading
-from functools import cache
-
-from django.db import connection
 
 from connectors.errors import ConfigError
+from syncplatform.core.prepared import PreparedQuery
 
 from .choices import PartnerKind
 from .models import ApiClient, ErpEndpoint, Partner
@@ -40,43 +38,25 @@ def authenticate_api_key(clear_key: str) -> ApiClient | None:
     """The active API client of an active channel holding this key, else None.
 
     Read on every request, never kept: revoking a key (or deactivating its
-    channel) refuses the very next request. One plain SQL statement: the same
-    query built by the ORM cost the intake about 0.4 ms of CPU per request
-    (``_client_query``).
+    channel) refuses the very next request. The query is compiled once per
+    process (``core.prepared``): the ORM building it cost the intake about
+    2 ms of CPU per request.
     """
     parts = clear_key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_SCHEME:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(_client_query(), [parts[1]])
-        row = cursor.fetchone()
-    if row is None:
+    client = _ACTIVE_CLIENT.first(parts[1])
+    if client is None or not hmac.compare_digest(client.key_hash, _hash_key(clear_key)):
         return None
-    client_fields, partner_fields = _columns(ApiClient), _columns(Partner)
-    client = ApiClient.from_db(connection.alias, client_fields, row[: len(client_fields)])
-    if not hmac.compare_digest(client.key_hash, _hash_key(clear_key)):
-        return None
-    client.partner = Partner.from_db(connection.alias, partner_fields, row[len(client_fields) :])
     return client
 
 
-def _columns(model) -> list[str]:
-    return [field.attname for field in model._meta.concrete_fields]
-
-
-@cache
-def _client_query() -> str:
-    """An active client by key prefix, with its partner, when both are active."""
-    quote = connection.ops.quote_name
-    selected = [f"c.{quote(f.column)}" for f in ApiClient._meta.concrete_fields] + [
-        f"p.{quote(f.column)}" for f in Partner._meta.concrete_fields
-    ]
-    # Only the models' own table and column names go into the text; the prefix is a parameter.
-    return (
-        f"SELECT {', '.join(selected)} FROM {quote(ApiClient._meta.db_table)} c "  # noqa: S608
-        f"JOIN {quote(Partner._meta.db_table)} p ON p.id = c.partner_id "
-        "WHERE c.key_prefix = %s AND c.is_active AND p.is_active"
-    )
+_ACTIVE_CLIENT = PreparedQuery(
+    lambda prefix: ApiClient.objects.select_related("partner").filter(
+        key_prefix=prefix, is_active=True, partner__is_active=True
+    ),
+    types=(str,),
+)
 
 
 _erp_clients: dict[tuple, object] = {}

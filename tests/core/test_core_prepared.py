@@ -25,7 +25,7 @@ OF_PARTNER = PreparedQuery(
     lambda partner_id, subject_id: SyncTransaction.objects.filter(
         partner_id=partner_id, subject_id=subject_id
     ),
-    arity=2,
+    types=(int, int),
 )
 
 
@@ -201,3 +201,14 @@ def test_a_transition_writes_only_the_columns_it_changed(db):
     assert stored.business_key == "B-1-corrected"
     assert stored.lease_token == row.lease_token
     assert list(stored.events.values_list("kind", flat=True)) == [EventKind.ATTEMPT_STARTED]
+
+
+def test_a_text_argument_goes_to_its_place_and_a_wrong_or_missing_one_is_refused(chain):
+    by_code = PreparedQuery(lambda code: Partner.objects.filter(code=code), types=(str,))
+
+    assert [partner.code for partner in by_code.run("shop-2")] == ["shop-2"]
+    assert by_code.run("shop-9") == []
+    with pytest.raises(TypeError, match="argument 1 must be str: 7"):
+        by_code.run(7)
+    with pytest.raises(TypeError, match="argument 1 must be int: None"):
+        CHAIN.run(None)
