@@ -13,8 +13,9 @@ where each argument goes, the converters and how rows become instances
 (``select_related`` included). Each later run only executes and builds. The
 instances are the ones the queryset itself would give. It relies on
 Django's compiler internals (``get_converters``, ``klass_info``,
-``get_related_populators``); ``tests/core/test_prepared.py`` compares its
-results with the queryset's own on PostgreSQL and SQLite, so a Django
+``get_related_populators``); ``tests/core/test_core_prepared.py`` compares
+its results with the queryset's own on PostgreSQL, and the embedded default's
+end-to-end test runs the posting path through it on SQLite, so a Django
 upgrade that changes them fails there first.
 
 ``save_fields`` and ``insert_row`` do the same for writes: the UPDATE of an
