@@ -194,22 +194,39 @@ def _update_of(model, names: frozenset[str], using: str) -> tuple[tuple[Field, .
     return fields, f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
 
 
-def insert_row(instance: Model, using: str | None = None) -> Model:
-    """INSERT a new instance (no signals) and set its primary key; returns it."""
-    using = using or DEFAULT_DB_ALIAS
-    model = type(instance)
-    connection = connections[using]
+def insert_values(instance: Model, connection, skip: str = "") -> tuple[tuple[Field, ...], list]:
+    """(fields, database values) of a new row, as an INSERT by the ORM would write them.
+
+    Each field's ``pre_save`` (``auto_now``) and ``get_db_prep_save``; the
+    primary key, generated columns, a ``db_default`` left to the database and
+    the attname ``skip`` (a key the statement fills in itself) are left out.
+    """
     fields, values = [], []
-    for field in model._meta.local_concrete_fields:
-        if field.primary_key or field.generated:
+    for field in _insert_columns(type(instance)):
+        if field.attname == skip:
             continue
         value = field.pre_save(instance, add=True)
         if isinstance(value, Expression):  # db_default: the database fills it in
             continue
         fields.append(field)
         values.append(field.get_db_prep_save(value, connection))
+    return tuple(fields), values
+
+
+@cache
+def _insert_columns(model) -> tuple[Field, ...]:
+    fields = model._meta.local_concrete_fields
+    return tuple(field for field in fields if not (field.primary_key or field.generated))
+
+
+def insert_row(instance: Model, using: str | None = None) -> Model:
+    """INSERT a new instance (no signals) and set its primary key; returns it."""
+    using = using or DEFAULT_DB_ALIAS
+    model = type(instance)
+    connection = connections[using]
+    fields, values = insert_values(instance, connection)
     returning = connection.features.can_return_columns_from_insert
-    sql = _insert_of(model, tuple(fields), using, returning)
+    sql = _insert_of(model, fields, using, returning)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         pk = cursor.fetchone()[0] if returning else cursor.lastrowid

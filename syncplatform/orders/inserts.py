@@ -10,8 +10,8 @@ of that CPU; on a loaded machine every round trip also waits for the CPU again.
 The posting transaction and its ``received`` event (``audit.open_transaction``'s
 two ORM INSERTs) join the same statement: ``insert_new_order``.
 
-The values are the ones ``Model.save()`` would write: each field's
-``pre_save`` (``auto_now``) and ``get_db_prep_save``, so a field added to the
+The values are the ones ``Model.save()`` would write (``core.prepared.insert_values``:
+each field's ``pre_save`` and ``get_db_prep_save``), so a field added to the
 models is written without changing this module. A value left to the database
 (``db_default``) is left out of the column list. On SQLite, which has no
 data-modifying CTE, the ORM writes them. Errors are the ORM's:
@@ -21,32 +21,12 @@ data-modifying CTE, the ORM writes them. Errors are the ORM's:
 from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Expression, Field
+from django.db.models import Field
 
 from syncplatform.audit.models import SyncTransaction, TransactionEvent
+from syncplatform.core.prepared import insert_values
 
 from .models import Order, OrderLine
-
-
-@cache
-def _columns(model) -> tuple[Field, ...]:
-    """The fields an INSERT writes: all but the primary key and generated columns."""
-    fields = model._meta.local_concrete_fields
-    return tuple(field for field in fields if not (field.primary_key or field.generated))
-
-
-def _row(instance, connection, skip: str = "") -> tuple[tuple[Field, ...], list]:
-    """(fields, database values) of a new row, as an INSERT by the ORM would have them."""
-    fields, values = [], []
-    for field in _columns(type(instance)):
-        if field.attname == skip:
-            continue
-        value = field.pre_save(instance, add=True)
-        if isinstance(value, Expression):  # db_default: the database fills it in
-            continue
-        fields.append(field)
-        values.append(field.get_db_prep_save(value, connection))
-    return tuple(fields), values
 
 
 def _casts(fields: tuple[Field, ...], connection) -> str:
@@ -62,10 +42,10 @@ def _statement(
     order_fields: tuple[Field, ...],
     line_fields: tuple[Field, ...],
     lines: int,
-    transaction_fields: tuple[Field, ...] = (),
-    event_fields: tuple[Field, ...] = (),
+    transaction_fields: tuple[Field, ...],
+    event_fields: tuple[Field, ...],
 ) -> str:
-    """The INSERT of an order and ``lines`` lines, with its transaction and event when given.
+    """The INSERT of an order, ``lines`` lines, its transaction and that one's event.
 
     Its rows come back as (order id, line id, line number, transaction id, event id).
     """
@@ -78,37 +58,23 @@ def _statement(
         f"({_names(order_fields, connection)}) "
         f"VALUES ({', '.join(['%s'] * len(order_fields))}) RETURNING id)"
     )
-    ids = "NULL::bigint, NULL::bigint"
-    if transaction_fields:
-        text += (
-            f", new_transaction AS (INSERT INTO {quote(SyncTransaction._meta.db_table)} "  # noqa: S608
-            f"(subject_id, {_names(transaction_fields, connection)}) "
-            f"SELECT new_order.id, {_casts(transaction_fields, connection)} FROM new_order "
-            "RETURNING id)"
-            f", new_event AS (INSERT INTO {quote(TransactionEvent._meta.db_table)} "
-            f"(transaction_id, {_names(event_fields, connection)}) "
-            f"SELECT new_transaction.id, {_casts(event_fields, connection)} "
-            "FROM new_transaction RETURNING id)"
-        )
-        ids = "(SELECT id FROM new_transaction), (SELECT id FROM new_event)"
+    text += (
+        f", new_transaction AS (INSERT INTO {quote(SyncTransaction._meta.db_table)} "  # noqa: S608
+        f"(subject_id, {_names(transaction_fields, connection)}) "
+        f"SELECT new_order.id, {_casts(transaction_fields, connection)} FROM new_order "
+        "RETURNING id)"
+        f", new_event AS (INSERT INTO {quote(TransactionEvent._meta.db_table)} "
+        f"(transaction_id, {_names(event_fields, connection)}) "
+        f"SELECT new_transaction.id, {_casts(event_fields, connection)} "
+        "FROM new_transaction RETURNING id)"
+    )
+    ids = "(SELECT id FROM new_transaction), (SELECT id FROM new_event)"
     return text + (  # noqa: S608
         f" INSERT INTO {quote(OrderLine._meta.db_table)} (order_id, {columns}) "  # noqa: S608
         f"SELECT new_order.id, line.* FROM new_order, "
         f"(VALUES {', '.join([f'({_casts(line_fields, connection)})'] * lines)}) "
         f"AS line ({columns}) RETURNING order_id, id, line_number, {ids}"
     )
-
-
-def insert_order_with_lines(order: Order, lines: list[OrderLine]) -> None:
-    """INSERT ``order`` and ``lines`` (at least one) together; sets their primary keys.
-
-    Call inside a transaction; the lines' ``order`` is set to ``order`` here.
-    """
-    connection = connections[DEFAULT_DB_ALIAS]
-    if connection.vendor != "postgresql":
-        _insert_by_orm(order, lines)
-        return
-    _insert_in_one_statement(connection, order, lines)
 
 
 def insert_new_order(
@@ -143,16 +109,13 @@ def _insert_by_orm(order: Order, lines: list[OrderLine]) -> None:
     OrderLine.objects.bulk_create(lines)
 
 
-def _insert_in_one_statement(connection, order, lines, posting=None, received=None):
-    """The one statement; returns the (transaction id, event id) it wrote, or Nones."""
-    order_fields, order_values = _row(order, connection)
-    line_rows = [_row(line, connection, skip="order_id") for line in lines]
-    parameters = list(order_values)
-    transaction_fields = event_fields = ()
-    if posting is not None:
-        transaction_fields, transaction_values = _row(posting, connection, skip="subject_id")
-        event_fields, event_values = _row(received, connection, skip="transaction_id")
-        parameters += [*transaction_values, *event_values]
+def _insert_in_one_statement(connection, order, lines, posting, received):
+    """The one statement; returns the (transaction id, event id) it wrote."""
+    order_fields, order_values = insert_values(order, connection)
+    line_rows = [insert_values(line, connection, skip="order_id") for line in lines]
+    transaction_fields, transaction_values = insert_values(posting, connection, skip="subject_id")
+    event_fields, event_values = insert_values(received, connection, skip="transaction_id")
+    parameters = [*order_values, *transaction_values, *event_values]
     parameters += [value for _, values in line_rows for value in values]
     sql = _statement(order_fields, line_rows[0][0], len(lines), transaction_fields, event_fields)
     with connection.cursor() as cursor:

@@ -11,7 +11,7 @@ from django.forms.models import model_to_dict
 from syncplatform.audit.choices import EventKind, TransactionState
 from syncplatform.audit.models import SyncTransaction, TransactionEvent
 from syncplatform.audit.services import open_transaction
-from syncplatform.orders.inserts import insert_new_order, insert_order_with_lines
+from syncplatform.orders.inserts import insert_new_order
 from syncplatform.orders.models import ERP_ORDER_POST, Order, OrderLine
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +64,26 @@ def lines() -> list[OrderLine]:
     ]
 
 
+def posting_of(order: Order, **changes) -> tuple[SyncTransaction, TransactionEvent]:
+    """An unsaved posting for ``order`` and its ``received`` event, as the intake makes them."""
+    posting = SyncTransaction(
+        kind=ERP_ORDER_POST,
+        partner=order.channel,
+        business_key=order.channel_order_number,
+        correlation_id="c" * 32,
+        idempotency_key=order.idempotency_key,
+        **changes,
+    )
+    received = TransactionEvent(
+        kind=EventKind.RECEIVED, to_state="received", message="order received"
+    )
+    return posting, received
+
+
+def insert(order: Order, order_lines: list[OrderLine]) -> None:
+    insert_new_order(order, order_lines, *posting_of(order))
+
+
 def test_the_order_and_its_lines_are_stored_as_the_orm_stores_them(channel):
     # given: the same order stored once by the ORM and once in one statement
     with transaction.atomic():
@@ -77,7 +97,7 @@ def test_the_order_and_its_lines_are_stored_as_the_orm_stores_them(channel):
 
     # when
     with transaction.atomic():
-        insert_order_with_lines(ours, our_lines)
+        insert(ours, our_lines)
 
     # then: the same columns, bar the ids, numbers and keys that differ on purpose
     differ = ["id", "channel_order_number", "idempotency_key", "created_at", "updated_at"]
@@ -98,13 +118,13 @@ def test_the_order_and_its_lines_are_stored_as_the_orm_stores_them(channel):
 def test_a_second_order_under_the_same_number_is_refused_with_nothing_stored(channel):
     # given
     with transaction.atomic():
-        insert_order_with_lines(new_order(channel, "DUP-1"), lines())
+        insert(new_order(channel, "DUP-1"), lines())
     again = new_order(channel, "DUP-1")
     again.idempotency_key = "another-key"
 
     # when / then: the unique constraint answers, as it does for the ORM's insert
     with pytest.raises(IntegrityError), transaction.atomic():
-        insert_order_with_lines(again, lines())
+        insert(again, lines())
     assert Order.objects.filter(channel_order_number="DUP-1").count() == 1
     assert OrderLine.objects.count() == 3
 
@@ -113,7 +133,7 @@ def test_the_posting_and_its_event_are_stored_as_open_transaction_stores_them(ch
     # given: an order's posting opened by the audit app's service
     with transaction.atomic():
         by_orm = new_order(channel, "ORM-2")
-        insert_order_with_lines(by_orm, lines())
+        insert(by_orm, lines())
         orm_posting = open_transaction(
             kind=ERP_ORDER_POST,
             partner=channel,
@@ -124,17 +144,7 @@ def test_the_posting_and_its_event_are_stored_as_open_transaction_stores_them(ch
             message="order received",
         )
     ours = new_order(channel, "ONE-2")
-    posting = SyncTransaction(
-        kind=ERP_ORDER_POST,
-        partner=channel,
-        business_key="ONE-2",
-        correlation_id="c" * 32,
-        idempotency_key="key-ONE-2",
-        next_attempt_at=orm_posting.next_attempt_at,
-    )
-    received = TransactionEvent(
-        kind=EventKind.RECEIVED, to_state="received", message="order received"
-    )
+    posting, received = posting_of(ours, next_attempt_at=orm_posting.next_attempt_at)
 
     # when: the order, its lines, its posting and the event in one statement
     with transaction.atomic():
@@ -161,15 +171,13 @@ def test_the_posting_and_its_event_are_stored_as_open_transaction_stores_them(ch
 def test_an_order_refused_as_a_duplicate_leaves_no_posting_or_event(channel):
     # given
     with transaction.atomic():
-        insert_order_with_lines(new_order(channel, "DUP-2"), lines())
+        insert(new_order(channel, "DUP-2"), lines())
     again = new_order(channel, "DUP-2")
     again.idempotency_key = "another-key"
-    posting = SyncTransaction(
-        kind=ERP_ORDER_POST, partner=channel, business_key="DUP-2", correlation_id="c" * 32
-    )
-    received = TransactionEvent(kind=EventKind.RECEIVED, to_state="received", message="m")
+    posting, received = posting_of(again)
 
     # when / then
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_new_order(again, lines(), posting, received)
-    assert (SyncTransaction.objects.count(), TransactionEvent.objects.count()) == (0, 0)
+    # the first order's posting and event only
+    assert (SyncTransaction.objects.count(), TransactionEvent.objects.count()) == (1, 1)
