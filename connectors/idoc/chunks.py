@@ -12,9 +12,12 @@ so chunks can be read in parallel tasks, retried, and checkpointed by index.
 How a range is read: the first chunk is the file's own beginning (its
 prolog is checked as any file's, DOCTYPE refused), with the root's end tag
 added after its last IDoc; a later chunk is preceded by the file's XML
-declaration and root start tag and as many line breaks as come before it in
-the file (so ``line`` in an error is the file's), and followed by the root's
-end tag unless it is the last one, which ends with the file's own.
+declaration and root start tag, a line break and as many spaces as its
+column in the file, and followed by the root's end tag unless it is the
+last one, which ends with the file's own. The reader translates the lines
+of its refusals and errors with ``ChunkStream.line_in_file`` (the line
+breaks before the chunk are not sent: past 10,000,000 of them libxml2
+refuses the text node they make).
 
 When the file cannot be cut safely -- a SOAP envelope, comments, CDATA or
 processing instructions after the root's start tag (they could hide an
@@ -127,6 +130,8 @@ class ChunkStream:
         self.remaining = chunk.end - chunk.start
         self.pending: list[bytes] = []
         self.suffix = b""
+        self.head_lines = 0  # lines of the stream before the chunk's first line
+        self.first_line = 1  # the file's line of the chunk's first line
         if not chunk.is_whole_file:
             head = self.file.read(64 * 1024)
             found = _IDOC_START.search(head)
@@ -135,10 +140,14 @@ class ChunkStream:
                 raise ValueError(f"{path} is not the file this chunk plan was made for")
             declaration, root, root_name = frame
             if chunk.index > 0:
-                # the file's line and column for every byte of the chunk
-                breaks = chunk.first_line - 1
-                spaces = chunk.first_column - 1 if breaks else 0
-                self.pending = [declaration.rstrip() + root + b"\n" * breaks + b" " * spaces]
+                # The chunk starts on a line of its own, at its column in the file;
+                # line_in_file() turns the lines after the head into the file's.
+                # (Padding with the file's line breaks instead made a text node
+                # libxml2 refuses past 10,000,000 lines: "Buffer size limit exceeded".)
+                head = declaration.rstrip() + root + b"\n"
+                self.pending = [head + b" " * (chunk.first_column - 1)]
+                self.head_lines = head.count(b"\n")
+                self.first_line = chunk.first_line
             if not chunk.is_last:
                 self.suffix = b"</" + root_name + b">"
         self.file.seek(chunk.start)
@@ -154,6 +163,12 @@ class ChunkStream:
             self.remaining = 0
         suffix, self.suffix = self.suffix, b""
         return suffix
+
+    def line_in_file(self, line: int | None) -> int | None:
+        """The file's line for a line of this stream (None stays None)."""
+        if line is None or line <= self.head_lines:
+            return line  # the head, which is the file's own beginning
+        return line - self.head_lines - 1 + self.first_line
 
     def close(self) -> None:
         self.file.close()

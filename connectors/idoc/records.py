@@ -26,6 +26,7 @@ import io
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, closing
+from dataclasses import replace
 from datetime import date
 
 from lxml import etree
@@ -33,7 +34,7 @@ from lxml import etree
 from connectors.idoc.chunks import ChunkStream, FileChunk
 from connectors.idoc.control import DOCNUM_LENGTH
 from connectors.idoc.control import SEGMENT as CONTROL_SEGMENT
-from connectors.idoc.errors import IdocStructureError, RefusedRow
+from connectors.idoc.errors import IdocError, IdocStructureError, RefusedRow
 from connectors.idoc.package import Source, _LimitedStream, _PackageReader
 
 # Master-data files are one large file per full load (a million materials is
@@ -78,22 +79,41 @@ def iter_records(
     IDoc must be of ``idoc_type`` (or an extension of it, CIMTYP), else the
     whole file is refused with ``IdocStructureError``.
     """
+    if chunk is not None:
+        if not isinstance(source, str | os.PathLike):
+            raise TypeError("a chunk is read from the file's path")
+        yield from _read_chunk(source, chunk, idoc_type, convert, max_bytes)
+        return
     with ExitStack() as stack:
-        skipped = 0
-        if chunk is not None:
-            if not isinstance(source, str | os.PathLike):
-                raise TypeError("a chunk is read from the file's path")
-            stream = stack.enter_context(closing(ChunkStream(source, chunk)))
-            skipped = chunk.first_position - 1
-        elif isinstance(source, bytes | bytearray | memoryview):
+        if isinstance(source, bytes | bytearray | memoryview):
             stream = io.BytesIO(source)
         elif isinstance(source, str | os.PathLike):
             stream = stack.enter_context(open(source, "rb"))
         else:
             stream = source
-        reader = _RecordReader(_LimitedStream(stream, max_bytes), idoc_type, convert, skipped)
+        reader = _RecordReader(_LimitedStream(stream, max_bytes), idoc_type, convert, 0)
         for records in reader.idocs():
             yield from records
+
+
+def _read_chunk(
+    path: str | os.PathLike, chunk: FileChunk, idoc_type: str, convert: Convert, max_bytes: int
+) -> Iterator[object]:
+    """One chunk's records, their positions and lines (refusals, errors) the file's."""
+    with closing(ChunkStream(path, chunk)) as stream:
+        skipped = chunk.first_position - 1
+        reader = _RecordReader(_LimitedStream(stream, max_bytes), idoc_type, convert, skipped)
+        line_in_file = stream.line_in_file
+        try:
+            for records in reader.idocs():
+                for record in records:
+                    if isinstance(record, RefusedRow) and record.line is not None:
+                        record = replace(record, line=line_in_file(record.line))
+                    yield record
+        except IdocError as error:
+            error.line = line_in_file(error.line)
+            error.args = (error.describe(),)
+            raise
 
 
 class _RecordReader(_PackageReader):

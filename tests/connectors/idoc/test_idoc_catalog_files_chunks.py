@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import pairwise
 
 import pytest
@@ -121,3 +122,58 @@ def test_a_chunk_is_read_from_a_path_only(matmas_path):
 
     with pytest.raises(TypeError, match="a chunk is read from the file's path"):
         list(read_materials(matmas_path.read_bytes(), chunk=chunk))
+
+
+def test_a_chunk_past_line_ten_million_names_the_files_lines(matmas_path, tmp_path):
+    # given: a chunk of a file whose lines before it number 12,000,000 more
+    # (libxml2 refused the 1,000,000-material file's chunk 127 when the chunk
+    # was padded with the line breaks before it: "Buffer size limit exceeded")
+    data = matmas_path.read_bytes()
+    at = data.index(b"<MATKL>", len(data) * 3 // 4)
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(data[:at] + b"<MATKL>x</MATKX>" + data[at + len(b"<MATKL>") :])
+    chunks = plan_chunks(matmas_path, 64 * 1024)
+    late = replace(chunks[3], first_line=chunks[3].first_line + 12_000_000)
+    with pytest.raises(MalformedXmlError) as whole:
+        list(read_materials(broken))
+    (broken_chunk,) = [c for c in plan_chunks(broken, 64 * 1024) if c.start <= at < c.end]
+
+    # when
+    rows = list(read_materials(matmas_path, chunk=late))
+    with pytest.raises(MalformedXmlError) as chunked:
+        list(
+            read_materials(
+                broken, chunk=replace(broken_chunk, first_line=broken_chunk.first_line + 12_000_000)
+            )
+        )
+
+    # then: the same rows and error, 12,000,000 lines further down
+    expected = list(read_materials(matmas_path, chunk=chunks[3]))
+    assert [getattr(row, "number", None) for row in rows] == [
+        getattr(row, "number", None) for row in expected
+    ]
+    assert (chunked.value.line, chunked.value.column) == (
+        whole.value.line + 12_000_000,
+        whole.value.column,
+    )
+    assert f"line {whole.value.line + 12_000_000}" in str(chunked.value)
+
+
+def test_a_refusal_past_line_ten_million_names_the_files_line(tmp_path):
+    path = tmp_path / "late.xml"
+    with path.open("wb") as out:
+        generate_matmas(out, 60, seed=1, bad_rows={50: BadRow.BAD_EAN})
+    (refused_whole,) = [row for row in read_materials(path) if not hasattr(row, "number")]
+    chunk = next(
+        c
+        for c in plan_chunks(path, 8 * 1024)
+        if c.first_position <= 50 < c.first_position + c.idocs
+    )
+    assert chunk.index > 0
+
+    rows = list(
+        read_materials(path, chunk=replace(chunk, first_line=chunk.first_line + 12_000_000))
+    )
+
+    (refused,) = [row for row in rows if not hasattr(row, "number")]
+    assert refused == replace(refused_whole, line=refused_whole.line + 12_000_000)
