@@ -23,7 +23,8 @@ def targets(outcome: Outcome) -> list[Target]:
         Target("0 duplicated (ERP, 940s, applied files)", figures.duplicated == 0),
         Target("0 5xx for stored orders", figures.server_errors_for_stored == 0),
         Target(
-            f"backlog clear within {plan.backlog_target_seconds:.0f} s of the last fault",
+            f"the faults' backlog clear within {plan.backlog_target_seconds:.0f} s of the "
+            "last fault",
             clear is not None and clear <= plan.backlog_target_seconds,
         ),
     ]
@@ -81,7 +82,11 @@ def _print_figures(outcome: Outcome, f) -> None:
             f"{f.inbound_left} left in inbound)",
         ),
         ("backlog clear", _backlog(outcome, f)),
-        ("all posted", f"{seconds(outcome.posted_clear)} after the last fault"),
+        (
+            "every order clear",
+            f"posted {seconds(outcome.all_posted)}, shipped {seconds(outcome.all_clear)} "
+            "after the last fault (with the orders sent after it)",
+        ),
         (
             "intake ended",
             f"{_intake_end(outcome)}; the channels held back {f.held_back_seconds:.0f} s "
@@ -108,9 +113,13 @@ def _print_figures(outcome: Outcome, f) -> None:
 
 
 def _backlog(outcome: Outcome, f) -> str:
+    marked = f"the {outcome.backlog_orders:,} orders stored by the last fault's end"
     if outcome.backlog_clear is None:
-        return f"not by the end: {f.shipped:,} of {f.stored:,} stored orders shipped"
-    return f"{outcome.backlog_clear:.0f} s after the last fault (every order posted and shipped)"
+        return f"{marked}: not shipped by the end ({f.shipped:,} of {f.stored:,} orders shipped)"
+    return (
+        f"{marked}: posted {seconds(outcome.backlog_posted)}, shipped "
+        f"{seconds(outcome.backlog_clear)} after it"
+    )
 
 
 def _intake_end(outcome: Outcome) -> str:
@@ -128,8 +137,11 @@ def write_json(outcome: Outcome, path: Path) -> None:
         "duplicated": None if outcome.figures is None else outcome.figures.duplicated,
         "last_fault_ended": outcome.last_fault_ended,
         "intake_ended": outcome.intake_ended,
-        "posted_clear": outcome.posted_clear,
+        "backlog_orders": outcome.backlog_orders,
+        "backlog_posted": outcome.backlog_posted,
         "backlog_clear": outcome.backlog_clear,
+        "all_posted": outcome.all_posted,
+        "all_clear": outcome.all_clear,
         "notes": outcome.notes,
         "targets": {t.description: t.is_met for t in targets(outcome)},
     }

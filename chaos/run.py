@@ -43,8 +43,13 @@ class Outcome:
     figures: Figures | None = None
     last_fault_ended: float | None = None
     intake_ended: float | None = None
-    posted_clear: float | None = None  # seconds after the last fault
-    backlog_clear: float | None = None
+    backlog_orders: int = 0  # stored by the end of the last fault
+    # Seconds after the last fault: those orders (the faults' backlog) ...
+    backlog_posted: float | None = None
+    backlog_clear: float | None = None  # ... posted and shipped: the target
+    # ... and every order, those the channels sent after the last fault too.
+    all_posted: float | None = None
+    all_clear: float | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -79,6 +84,7 @@ def run(plan: Plan, folder: Path) -> Outcome:
         except DeadlineReached:
             outcome.notes.append("the deadline came before every fault had run")
         outcome.last_fault_ended = faults.last_fault_ended
+        progress.mark_backlog()
         _wait(load.is_done, clock=clock, until=work_until)
         load.stop()
         outcome.intake_ended = load.finished_at
@@ -117,17 +123,26 @@ def _backlog_clear(progress: Progress, *, after: float) -> bool:
 
 
 def _time_backlog(outcome: Outcome, progress: Progress) -> None:
-    if outcome.last_fault_ended is None or outcome.intake_ended is None:
+    """When the faults' backlog, then every order, had been posted and shipped."""
+    fault = outcome.last_fault_ended
+    if fault is None:
         return
-    after = max(outcome.last_fault_ended, outcome.intake_ended)
-    for name in ("posted", "shipped"):
-        at = cleared_at(progress.samples, after=after, field=name)
-        if at is not None:
-            since = at - outcome.last_fault_ended
-            if name == "posted":
-                outcome.posted_clear = since
-            else:
-                outcome.backlog_clear = since
+
+    def since(at: float | None) -> float | None:
+        return None if at is None else at - fault
+
+    samples = progress.samples
+    outcome.backlog_orders = samples[-1].marked if samples else 0
+    outcome.backlog_posted = since(
+        cleared_at(samples, after=fault, field="marked_posted", of="marked")
+    )
+    outcome.backlog_clear = since(
+        cleared_at(samples, after=fault, field="marked_shipped", of="marked")
+    )
+    if outcome.intake_ended is not None:
+        after = max(fault, outcome.intake_ended)
+        outcome.all_posted = since(cleared_at(samples, after=after, field="posted"))
+        outcome.all_clear = since(cleared_at(samples, after=after, field="shipped"))
 
 
 def _give_up(stack: ChaosStack) -> None:

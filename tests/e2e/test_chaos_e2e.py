@@ -4,7 +4,7 @@ It runs ``python -m chaos --short`` (the code of ``make chaos``, with the
 short plan) on the servers ``make test`` started: it restarts RabbitMQ and
 PostgreSQL through deploy/local, so this process drops its own database
 connections afterwards. The figures it writes as JSON are asserted against
-the targets; the backlog's time is printed, not asserted (a shared 2-core
+the targets; the backlog's times are printed, not asserted (a shared 2-core
 machine is too noisy for a time target in the suite).
 """
 
@@ -66,3 +66,7 @@ def test_short_chaos_run_loses_nothing_doubles_nothing_and_answers_no_stored_ord
     }
     assert figures["erp_mismatches"] == figures["erp_strays"] == 0
     assert figures["server_errors_for_stored"] == 0, figures["server_error_sample"]
+    # The backlog the last fault left was marked (the faults come before the last orders)
+    # and seen through; how fast is printed, not asserted.
+    assert 0 < short_chaos_run["backlog_orders"] < 300
+    assert short_chaos_run["backlog_clear"] is not None
