@@ -130,6 +130,11 @@ DATABASES = {
         changes_schema=_IS_TEST_SUITE or database_roles.is_schema_command(sys.argv),
     )
 }
+# The hot path's fixed statements (core/prepared.py) are PREPAREd once per PostgreSQL
+# session and then EXECUTEd, so PostgreSQL parses and plans each once, not per posting.
+# Turn off (0) behind a pooler that hands one session's statements to another, such as
+# pgbouncer in transaction pooling mode, where a session's prepared names are not its own.
+SYNC_DB_SERVER_PREPARED = env_bool("SYNC_DB_SERVER_PREPARED", default=True)
 # The role the migrations leave with row privileges only (empty: grant and revoke nothing).
 SYNC_DB_RUNTIME_ROLE = env_str("SYNC_DB_RUNTIME_ROLE")
 if SYNC_DB_RUNTIME_ROLE is None:

@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from connectors.errors import ConfigError, PermanentError, TransientError
 from syncplatform.core.errors import NeedsPerson
 from syncplatform.core.logging import transaction_context
-from syncplatform.core.prepared import PreparedQuery
+from syncplatform.core.prepared import PreparedQuery, execute
 
 from . import gates, registry
 from .choices import TransactionState
@@ -179,7 +179,7 @@ def _lease_still_ours(tx: SyncTransaction) -> bool:
     if connection.features.has_select_for_update:
         sql = "SELECT state, lease_token FROM audit_synctransaction WHERE id = %s FOR UPDATE"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [tx.pk])
+        execute(cursor, sql, [tx.pk])  # prepared on the server on PostgreSQL
         row = cursor.fetchone()
     if row is None:
         return False
