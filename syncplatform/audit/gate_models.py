@@ -26,6 +26,10 @@ class Breaker(models.Model):
     # The one transaction let through while half-open.
     probe_transaction_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     slot_count = models.PositiveIntegerField(default=0, editable=False)
+    # Raised by every admission, release or wake that goes the general way (audit.gates),
+    # that is every change to the queue and every slot handed over; the one-statement
+    # admit and release compare it with what their statement's snapshot saw.
+    version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = "circuit breaker"

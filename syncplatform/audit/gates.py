@@ -21,6 +21,18 @@ IMMEDIATE, the database's one writer does the same within the machine).
   spend no attempt. After ``cool_down_seconds`` the oldest waiter (or the next
   claim) is the one probe (half-open): its success closes the breaker and the
   waiters go in ``capacity`` at a time; its failure reopens it.
+
+On PostgreSQL the common admission and release (breaker closed, nobody
+waiting) are one statement each (``_admit_at_once``, ``_release_at_once``):
+lock the breaker row, check the queue and take or free the slot. Such a
+statement reads the slots and the queue in the snapshot it started with,
+which may predate the breaker lock it then waited for, so it trusts that
+snapshot only while the breaker's ``version`` it saw equals the one it
+locked: every admission, release and wake that goes the general way raises
+the version when it takes the lock, and only the general way queues or hands
+a slot over. A slot taken meanwhile by another one-statement admission is
+caught by the row lock's recheck. Anything else (failures counted, a changed
+cap, waiters, a transient failure to record) goes the general way.
 """
 
 import logging
@@ -32,6 +44,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from syncplatform.core import health
+from syncplatform.core.prepared import execute
 
 from . import registry
 from .choices import BreakerState, TransactionState
@@ -59,6 +72,8 @@ def admit(tx, gate: Gate) -> bool:
     if target is None:
         return True
     now = timezone.now()
+    if tx.state != TransactionState.WAITING and _admit_at_once(target, tx, now):
+        return True
     breaker = _locked_breaker(target)
     reason = _breaker_holds_back(breaker, gate, tx, now)
     if reason is None:
@@ -85,6 +100,8 @@ def release(tx, *, signal: str | None, error: str = "") -> None:
     ``signal`` is ``"transient"`` (no answer: timeout, outage), ``"answered"``
     (the partner answered, yes or no) or None (nothing learnt about the partner).
     """
+    if signal != "transient" and _release_at_once(tx) is not None:
+        return  # freed with nothing to tell its breaker or its queue, or it held none
     breaker = _fetch_breaker(
         "id IN (SELECT breaker_id FROM audit_gateslot WHERE holder_id = %s)", [tx.pk]
     )
@@ -120,7 +137,7 @@ def wake_gates() -> int:
     now = timezone.now()
     for pk in Breaker.objects.filter(waiters__isnull=False).distinct().values_list("pk", flat=True):
         with transaction.atomic():
-            breaker = Breaker.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            breaker = _fetch_breaker(_UNLOCKED_ID, [pk])
             if breaker is not None:
                 woken += _wake(breaker, None, now)
     return woken
@@ -151,7 +168,7 @@ def _locked_breaker(target: GateTarget) -> Breaker:
                 Breaker.objects.create(key=target.key, label=target.label)
         except IntegrityError:
             pass  # another worker created it first
-        breaker = Breaker.objects.select_for_update().get(key=target.key)
+        breaker = _fetch_breaker("key = %s", [target.key])
     if breaker.slot_count != target.capacity or breaker.label != target.label:
         GateSlot.objects.bulk_create(
             [GateSlot(breaker=breaker, number=n) for n in range(1, target.capacity + 1)],
@@ -331,17 +348,35 @@ _BREAKER_SELECT = (
 )
 
 
+_BREAKER_BUMP = (
+    f"UPDATE {Breaker._meta.db_table} SET version = version + 1 WHERE {{}} "  # noqa: S608
+    f"RETURNING {', '.join(field.column for field in _BREAKER_FIELDS)}"
+)
+# wake_gates passes over a breaker another worker holds (it is busy with it anyway).
+_UNLOCKED_ID = "id = %s"
+
+
 def _sql(sql: str, params: list) -> list[tuple]:
-    """Run one statement; its rows (none for a write)."""
+    """Run one statement (prepared on the server on PostgreSQL); its rows (none for a write)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        execute(cursor, sql, params)
         return cursor.fetchall() if cursor.description else []
 
 
 def _fetch_breaker(condition: str, params: list) -> Breaker | None:
-    """The breaker matching ``condition``, locked until the end of the transaction."""
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    rows = _sql(_BREAKER_SELECT + condition + lock, params)
+    """The breaker matching ``condition``, locked until the end of the transaction.
+
+    On PostgreSQL the lock is an UPDATE that raises its ``version``: whoever
+    goes the general way tells the one-statement paths that the slots or the
+    queue may have changed since their snapshot.
+    """
+    if connection.vendor == "postgresql":
+        if condition == _UNLOCKED_ID:
+            condition = "id = (SELECT id FROM audit_breaker WHERE id = %s FOR UPDATE SKIP LOCKED)"
+        rows = _sql(_BREAKER_BUMP.format(condition), params)
+    else:
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        rows = _sql(_BREAKER_SELECT + condition + lock, params)
     if not rows:
         return None
     values = [_aware(value) if isinstance(value, datetime) else value for value in rows[0]]
@@ -355,3 +390,85 @@ def _aware(value: datetime) -> datetime:
 
 def _has_waiters(breaker: Breaker) -> bool:
     return bool(_sql("SELECT 1 FROM audit_gatewaiter WHERE breaker_id = %s LIMIT 1", [breaker.pk]))
+
+
+# --- one statement for the common admission and release (PostgreSQL) ----------------
+
+_ADMIT_AT_ONCE = """
+WITH breaker AS (
+    SELECT id, version FROM audit_breaker
+    WHERE key = %s AND state = 'closed' AND slot_count = %s AND label = %s
+    FOR UPDATE
+), settled AS (
+    SELECT breaker.id FROM breaker
+    WHERE breaker.version = (SELECT version FROM audit_breaker WHERE key = %s)
+    AND NOT EXISTS (SELECT 1 FROM audit_gatewaiter WHERE breaker_id = breaker.id)
+    AND NOT EXISTS (
+        SELECT 1 FROM audit_gateslot WHERE breaker_id = breaker.id AND holder_id = %s
+    )
+    AND (
+        SELECT COUNT(*) FROM audit_gateslot WHERE breaker_id = breaker.id
+        AND holder_id IS NOT NULL AND lease_until > %s
+    ) < %s
+), free AS (
+    SELECT id FROM audit_gateslot
+    WHERE breaker_id = (SELECT id FROM settled) AND number <= %s
+    AND (holder_id IS NULL OR lease_until <= %s)
+    ORDER BY number LIMIT 1
+    FOR UPDATE
+)
+UPDATE audit_gateslot SET holder_id = %s, lease_until = %s
+WHERE id = (SELECT id FROM free)
+RETURNING id
+"""
+
+
+def _admit_at_once(target: GateTarget, tx, now) -> bool:
+    """PostgreSQL: take the lowest free slot in one statement while nothing else is going on.
+
+    True when ``tx`` holds a slot. False when the breaker is not closed (or
+    not created yet, or its cap or label changed), someone waits, ``tx``
+    holds a slot already, the cap is full, or another worker went the
+    general way since the statement's snapshot: the general path then
+    decides, under the breaker lock this statement may already hold.
+    """
+    if connection.vendor != "postgresql":
+        return False
+    lease_until = now + timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+    capacity, key = target.capacity, target.key
+    params = [key, capacity, target.label, key, tx.pk, now, capacity, capacity, now]
+    return bool(_sql(_ADMIT_AT_ONCE, [*params, tx.pk, lease_until]))
+
+
+_RELEASE_AT_ONCE = """
+WITH breaker AS (
+    SELECT id, version FROM audit_breaker
+    WHERE id = (SELECT breaker_id FROM audit_gateslot WHERE holder_id = %s LIMIT 1)
+    AND state = 'closed' AND consecutive_failures = 0
+    FOR UPDATE
+), freed AS (
+    UPDATE audit_gateslot SET holder_id = NULL, lease_until = NULL
+    WHERE holder_id = %s AND breaker_id = (
+        SELECT breaker.id FROM breaker
+        WHERE breaker.version = (SELECT version FROM audit_breaker WHERE id = breaker.id)
+        AND NOT EXISTS (SELECT 1 FROM audit_gatewaiter WHERE breaker_id = breaker.id)
+    )
+    RETURNING id
+)
+SELECT EXISTS (SELECT 1 FROM freed), EXISTS (SELECT 1 FROM audit_gateslot WHERE holder_id = %s)
+"""
+
+
+def _release_at_once(tx) -> bool | None:
+    """PostgreSQL: free ``tx``'s slot in one statement when its breaker has nothing to learn.
+
+    True: freed (breaker closed with no failures counted, nobody waiting,
+    nobody went the general way since the snapshot). False: ``tx`` held no
+    slot. None: the general path must run (always on SQLite).
+    """
+    if connection.vendor != "postgresql":
+        return None
+    ((freed, held),) = _sql(_RELEASE_AT_ONCE, [tx.pk, tx.pk, tx.pk])
+    if freed:
+        return True
+    return None if held else False

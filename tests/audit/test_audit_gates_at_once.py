@@ -1,0 +1,155 @@
+"""The gate's one-statement admission and release on PostgreSQL (audit.gates).
+
+With the breaker closed and nobody waiting, a claim takes its slot and an
+outcome frees it in one statement each; whatever went the general way since
+such a statement's snapshot sends it the general way too. Real PostgreSQL,
+two sessions where the race needs them.
+"""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
+
+from syncplatform.audit.choices import TransactionState
+from syncplatform.audit.models import Breaker, GateSlot
+from syncplatform.audit.runner import Outcome, claim
+from tests.audit.test_audit_gates import (  # noqa: F401 - fixtures
+    CAPACITY,
+    KEY,
+    finish,
+    gated_kind,
+    published_ids,
+    state_of,
+    toy,
+)
+
+GATE_TABLES = ("audit_breaker", "audit_gateslot", "audit_gatewaiter")
+
+
+def gate_statements(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if any(t in q["sql"] for t in GATE_TABLES)]
+
+
+def wait_until_a_session_waits_for_a_lock(timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            # A transaction keeps its first view of pg_stat_activity unless told not to.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.02)
+    raise AssertionError("no session came to wait for the breaker's lock")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_nobody_waiting_a_claim_and_an_outcome_touch_the_gate_in_one_statement_each(
+    toy, published
+):
+    # given: the breaker and its slots exist (the first claim creates them)
+    finish(claim(toy("W-0").pk), outcome=Outcome("ok"), signal="answered")
+    version = Breaker.objects.get(key=KEY).version
+
+    # when
+    with CaptureQueriesContext(connection) as admitted:
+        started = claim(toy("W-1").pk)
+    state_when_started = started.state
+    held = list(GateSlot.objects.filter(holder_id=started.pk).values_list("number", flat=True))
+    with CaptureQueriesContext(connection) as released:
+        done = finish(started, outcome=Outcome("ok"), signal="answered")
+
+    # then
+    assert state_when_started == TransactionState.PROCESSING and held == [1]
+    assert done.state == TransactionState.SUCCEEDED
+    assert not GateSlot.objects.filter(holder_id__isnull=False).exists()
+    assert len(gate_statements(admitted)) == 1, gate_statements(admitted)
+    assert len(gate_statements(released)) == 1, gate_statements(released)
+    assert Breaker.objects.get(key=KEY).version == version  # nobody went the general way
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_gate_and_a_transient_failure_go_the_general_way(toy, published):
+    CAPACITY["value"] = 1
+    running, newcomer = toy("G-1"), toy("G-2")
+    running = claim(running.pk)
+    version = Breaker.objects.get(key=KEY).version
+
+    assert claim(newcomer.pk) is None  # cap full: queued by the general path
+    assert state_of(newcomer).state == TransactionState.WAITING
+    assert Breaker.objects.get(key=KEY).version == version + 1
+
+    from connectors.errors import TransientError
+
+    finish(running, retry=TransientError("ERP timed out"))
+    breaker = Breaker.objects.get(key=KEY)
+    assert breaker.consecutive_failures == 1 and breaker.version == version + 2
+    assert GateSlot.objects.get(holder_id=newcomer.pk)  # handed to the waiter
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_release_that_waited_for_the_breaker_while_a_posting_queued_hands_it_the_slot(
+    toy, published
+):
+    # given: one slot, held by a running posting
+    CAPACITY["value"] = 1
+    running, newcomer = toy("Q-1"), toy("Q-2")
+    running = claim(running.pk)
+    released = []
+
+    def record_the_outcome():
+        try:
+            released.append(finish(running, outcome=Outcome("ok"), signal="answered"))
+        finally:
+            connections.close_all()
+
+    # when: the outcome's statement starts while another session queues a posting and
+    # holds the breaker, so its snapshot cannot see the waiter it must hand the slot to
+    with transaction.atomic():
+        assert claim(newcomer.pk) is None
+        releaser = threading.Thread(target=record_the_outcome)
+        releaser.start()
+        wait_until_a_session_waits_for_a_lock()
+    releaser.join(30)
+
+    # then: it noticed, went the general way and woke the waiter
+    assert released and released[0].state == TransactionState.SUCCEEDED
+    assert GateSlot.objects.get(holder_id=newcomer.pk)
+    assert published_ids(published)[-1] == newcomer.pk
+    assert claim(newcomer.pk).state == TransactionState.PROCESSING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admission_that_waited_for_the_breaker_does_not_take_a_slot_taken_meanwhile(
+    toy, published
+):
+    # given: two slots, one held
+    running, first, second = toy("T-1"), toy("T-2"), toy("T-3")
+    claim(running.pk)
+    admitted = []
+
+    def claim_second():
+        try:
+            admitted.append(claim(second.pk))
+        finally:
+            connections.close_all()
+
+    # when: the second claim's statement waits while the first takes the last slot
+    with transaction.atomic():
+        assert claim(first.pk) is not None
+        claimer = threading.Thread(target=claim_second)
+        claimer.start()
+        wait_until_a_session_waits_for_a_lock()
+    claimer.join(30)
+
+    # then: the cap held; the second waits
+    assert admitted == [None]
+    assert state_of(second).state == TransactionState.WAITING
+    holders = set(GateSlot.objects.exclude(holder_id=None).values_list("holder_id", flat=True))
+    assert holders == {running.pk, first.pk}
