@@ -51,7 +51,8 @@ def wait_until_a_session_waits_for_a_lock(timeout: float = 20) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_with_nobody_waiting_a_claim_and_an_outcome_touch_the_gate_in_one_statement_each(
-    toy, published
+    toy,  # noqa: F811
+    published,
 ):
     # given: the breaker and its slots exist (the first claim creates them)
     finish(claim(toy("W-0").pk), outcome=Outcome("ok"), signal="answered")
@@ -75,7 +76,7 @@ def test_with_nobody_waiting_a_claim_and_an_outcome_touch_the_gate_in_one_statem
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_full_gate_and_a_transient_failure_go_the_general_way(toy, published):
+def test_a_full_gate_and_a_transient_failure_go_the_general_way(toy, published):  # noqa: F811
     CAPACITY["value"] = 1
     running, newcomer = toy("G-1"), toy("G-2")
     running = claim(running.pk)
@@ -95,7 +96,8 @@ def test_a_full_gate_and_a_transient_failure_go_the_general_way(toy, published):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_release_that_waited_for_the_breaker_while_a_posting_queued_hands_it_the_slot(
-    toy, published
+    toy,  # noqa: F811
+    published,
 ):
     # given: one slot, held by a running posting
     CAPACITY["value"] = 1
@@ -127,7 +129,8 @@ def test_a_release_that_waited_for_the_breaker_while_a_posting_queued_hands_it_t
 
 @pytest.mark.django_db(transaction=True)
 def test_an_admission_that_waited_for_the_breaker_does_not_take_a_slot_taken_meanwhile(
-    toy, published
+    toy,  # noqa: F811
+    published,
 ):
     # given: two slots, one held
     running, first, second = toy("T-1"), toy("T-2"), toy("T-3")
