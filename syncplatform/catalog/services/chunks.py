@@ -38,13 +38,14 @@ class ReadChunk:
     file's). ``elided``: IDocs read without their data segments because their
     digest was the stored one (``unchanged``); ``digests`` the data segments'
     digest of each IDoc by position in the chunk, when the chunk could be
-    fingerprinted.
+    fingerprinted; ``holes`` the fingerprints of the elided IDocs.
     """
 
     records: list = field(default_factory=list)
     refused: list[RefusedRow] = field(default_factory=list)
     elided: list[ElidedIdoc] = field(default_factory=list)
     digests: dict[int, bytes] = field(default_factory=dict)
+    holes: list = field(default_factory=list)  # the elided IDocs' fingerprints (key, digest)
 
     @property
     def read(self) -> int:

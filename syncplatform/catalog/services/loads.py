@@ -52,18 +52,20 @@ from ..choices import (
 from ..models import CatalogLoad, CatalogSource, RefusedRow
 from .chunks import ChunkCounts
 from .files import store_file, store_path
-from .materials import read_material_chunk, write_materials
+from .materials import is_material_chunk_current, read_material_chunk, write_materials
 from .prices import read_price_chunk, write_prices
+from .read_ahead import ReadAhead
 
 logger = logging.getLogger(__name__)
 
 LOAD_CHUNK_TASK = "syncplatform.catalog.tasks.load_catalog_chunk_task"
 
-# IDoc type -> (chunk reader, chunk writer); the reader returns the chunk, its place
-# and what the writer needs from the reading (the known units, for materials)
+# IDoc type -> (chunk reader, chunk writer, whether a chunk read earlier still reads
+# the same); the reader returns the chunk, its place and what the writer needs from the
+# reading (the known units, for materials)
 DOCUMENTS = {
-    SourceKind.MATMAS05: (read_material_chunk, write_materials),
-    SourceKind.COND_A04: (read_price_chunk, write_prices),
+    SourceKind.MATMAS05: (read_material_chunk, write_materials, is_material_chunk_current),
+    SourceKind.COND_A04: (read_price_chunk, write_prices, lambda chunk, context: True),
 }
 
 
@@ -186,13 +188,15 @@ def load_file_now(source: CatalogSource, path: str | Path, *, on_chunk=None) -> 
     For the ``load_catalog`` command and the benchmark. ``on_chunk(load)`` is
     called after each committed chunk (a progress bar). The load's transaction
     is run here too, so it ends ``succeeded`` (or ``failed``) with the summary.
+    On PostgreSQL the next chunk is read while one is written (``read_ahead``).
     """
     stored = store_path(path, chunk_size=source.chunk_size)
     with transaction.atomic():
         load = _record(source, stored, Path(path).name, "command", publish=False)
-    while load_next_chunk(load.pk):
-        if on_chunk is not None:
-            on_chunk(CatalogLoad.objects.get(pk=load.pk))
+    with ReadAhead() as ahead:
+        while load_next_chunk(load.pk, ahead if ReadAhead.is_available() else None):
+            if on_chunk is not None:
+                on_chunk(CatalogLoad.objects.get(pk=load.pk))
     load.refresh_from_db()
     if load.status != LoadStatus.DUPLICATE:
         run_transaction(load.transaction_id)
@@ -215,11 +219,12 @@ def _publish_chunk(load_id: int) -> None:
 
 
 # --- one chunk ------------------------------------------------------------------
-def load_next_chunk(load_id: int) -> bool:
+def load_next_chunk(load_id: int, ahead: ReadAhead | None = None) -> bool:
     """Do the load's next chunk if nobody else is; True when another chunk follows.
 
     Returns False when there is nothing to do here: the load is finished,
     held by another worker, or waits for an earlier load of its source.
+    With ``ahead``, the chunk after this one is read while this one is written.
     """
     load = CatalogLoad.objects.select_related("source").filter(pk=load_id).first()
     if load is None or load.is_finished:
@@ -239,7 +244,7 @@ def load_next_chunk(load_id: int) -> bool:
             )
             if load is None:
                 return False
-            return _chunk(load)
+            return _chunk(load, ahead)
 
 
 def _claim(load_id: int) -> bool:
@@ -278,12 +283,15 @@ def _claim(load_id: int) -> bool:
     return True
 
 
-def _chunk(load: CatalogLoad) -> bool:
-    reader, writer = DOCUMENTS[load.source.kind]
+def _chunk(load: CatalogLoad, ahead: ReadAhead | None) -> bool:
+    reader, writer, is_current = DOCUMENTS[load.source.kind]
     index = load.next_chunk
     try:
         with transaction.atomic():  # a savepoint: a broken file fails the load, not the commit
-            chunk, place, context = reader(load, index)
+            read = ahead.take(load, index, is_current) if ahead else None
+            chunk, place, context = read or reader(load, index)
+            if ahead and index + 1 < load.chunk_count:
+                ahead.start(load, index + 1, reader)
             counts, refused = writer(load, chunk, place, context)
     except IdocError as error:
         _end(load, failure=(error.code, f"{load.file_name}: {error}"))

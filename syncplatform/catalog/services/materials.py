@@ -133,8 +133,25 @@ def read_material_chunk(load, index: int) -> tuple[ReadChunk, ChunkPlace, frozen
             chunk = None
     if chunk is None:
         chunk, place = read_planned_chunk(load, index, read_materials)
+    else:
+        chunk.holes = holes
     chunk.digests = digests
     return chunk, place, units
+
+
+def is_material_chunk_current(chunk: ReadChunk, units: frozenset[str]) -> bool:
+    """Whether a chunk read ahead, before the chunk before it committed, still reads the same.
+
+    The reading depends on the catalog only through the known units and the
+    stored digests of the materials it elided; a material read in full reads
+    the same whatever is stored.
+    """
+    if known_units() != units:
+        return False
+    if not chunk.holes:
+        return True
+    stored = unchanged.stored_digests([hole.key for hole in chunk.holes])
+    return all(stored.get(hole.key) == hole.digest for hole in chunk.holes)
 
 
 def _elided_number_read(chunk: ReadChunk, holes) -> bool:

@@ -67,12 +67,13 @@ def fingerprint_chunk(
         return {}, []
     occurrences = Counter(p.key for p in prints)
     single = {p.key: p for p in prints if p.key and occurrences[p.key] == 1}
-    stored = _stored_digests(list(single))
+    stored = stored_digests(list(single))
     unchanged = [p for p in prints if p.key in single and stored.get(p.key) == p.digest]
     return {p.position: p.digest for p in prints}, unchanged
 
 
-def _stored_digests(numbers: list[str]) -> dict[str, bytes]:
+def stored_digests(numbers: list[str]) -> dict[str, bytes]:
+    """``Product.raw_hash`` of the materials ``numbers`` that have one."""
     found: dict[str, bytes] = {}
     for at in range(0, len(numbers), _LOOKUP_BATCH):
         rows = (
