@@ -1,14 +1,14 @@
 """Catalog loads on PostgreSQL: full then delta, duplicates, listings, chunk order and resume."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from connectors.idoc.catalog_files import Change, material_number
 from syncplatform.audit.choices import EventKind, TransactionState
 from syncplatform.catalog.choices import LoadStatus, PublishState
 from syncplatform.catalog.models import Barcode, CatalogLoad, CatalogSource, Listing, Product
+from syncplatform.catalog.services import listings, materials
 from syncplatform.catalog.services import loads as load_service
-from syncplatform.catalog.services import materials
 from syncplatform.catalog.services.loads import load_file_now, load_next_chunk, queue_load
 from syncplatform.mappings.models import SkuMapping
 from tests.catalog.catalog_state import catalog_digest
@@ -255,3 +255,17 @@ def _wipe_catalog():
             "DELETE FROM catalog_productunit; DELETE FROM catalog_product; "
             "DELETE FROM mappings_historicalskumapping; DELETE FROM mappings_skumapping;"
         )
+
+
+def test_deriving_listings_in_a_chunk_turns_jit_off_until_it_commits(listing_channel):
+    # JIT compiled the derive statement per chunk for nothing (its estimate over
+    # unanalysed temp tables passes jit_above_cost); the setting ends with the chunk
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        before = cursor.fetchone()[0]
+        with transaction.atomic():
+            listings.derive_postgresql(cursor, "SELECT id FROM catalog_product")
+            cursor.execute("SHOW jit")
+            assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == before
