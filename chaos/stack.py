@@ -7,8 +7,8 @@ migrated as the owner with the runtime role granted its row privileges, and
 the demo partners loaded (``load_demo``, with the warehouse: 940s every 10 s,
 inbound polls every 5 s). Then, under the supervisor, the processes of
 ``deploy/systemd`` with their production commands: gunicorn (2 workers x 8
-threads), two realtime workers and one batch worker (concurrency 2 each) and
-beat, all connecting as the runtime role; beside them the sandbox ERP and the
+threads), two realtime workers (16 threads each), one batch worker
+(concurrency 2) and beat, all connecting as the runtime role; beside them the sandbox ERP and the
 sandbox warehouse (its SFTP server and simulated 3PL), which ships every order
 ``SHIP_DELAY_SECONDS`` after its 940. The settings are production's but for
 the lease (``Plan.lease_seconds``).
@@ -43,6 +43,8 @@ SHIP_DELAY_SECONDS = 2
 INVENTORY_EVERY_SECONDS = 30
 # Every order ships 2 units of one product; stock must not run out over 10,000 orders.
 STARTING_STOCK = 1_000_000
+# syncplatform-realtime@.service (the batch worker is syncplatform-worker@.service).
+REALTIME_POOL = "--pool threads --concurrency 16"
 READY_SECONDS = 90
 
 
@@ -133,9 +135,9 @@ class ChaosStack:
             [
                 self._warehouse(warehouse_root, warehouse_port),
                 self._web(web_port, env),
-                self._worker("realtime-1", "realtime", env),
-                self._worker("realtime-2", "realtime", env),
-                self._worker("batch", "batch", env),
+                self._worker("realtime-1", "realtime", env, REALTIME_POOL),
+                self._worker("realtime-2", "realtime", env, REALTIME_POOL),
+                self._worker("batch", "batch", env, "--concurrency 2"),
                 self._beat(env),
             ]
         )
@@ -221,9 +223,9 @@ class ChaosStack:
         )
 
     @staticmethod
-    def _worker(name: str, queue: str, env: dict) -> Service:
-        """A Celery worker as deploy/systemd/syncplatform-worker@.service runs it."""
-        options = f"-Q {queue} -n chaos-{name}@%h --concurrency 2 --loglevel INFO"
+    def _worker(name: str, queue: str, env: dict, pool: str) -> Service:
+        """A Celery worker as deploy/systemd's units run it (``pool``: their pool options)."""
+        options = f"-Q {queue} -n chaos-{name}@%h {pool} --loglevel INFO"
         return Service(
             name,
             [str(BIN / "celery"), "-A", "syncplatform", "worker", *shlex.split(options)],

@@ -66,7 +66,7 @@ def test_short_chaos_run_loses_nothing_doubles_nothing_and_answers_no_stored_ord
     }
     assert figures["erp_mismatches"] == figures["erp_strays"] == 0
     assert figures["server_errors_for_stored"] == 0, figures["server_error_sample"]
-    # The backlog the last fault left was marked (the faults come before the last orders)
-    # and seen through; how fast is printed, not asserted.
-    assert 0 < short_chaos_run["backlog_orders"] < 300
+    # The backlog the last fault left was marked (every order stored by then; all 300 when
+    # the intake ended first) and seen through; how fast is printed, not asserted.
+    assert 0 < short_chaos_run["backlog_orders"] <= 300
     assert short_chaos_run["backlog_clear"] is not None
