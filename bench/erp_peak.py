@@ -49,7 +49,6 @@ from bench.erp_posting import (  # noqa: E402
 )
 from bench.report import Comparison, Target, announce  # noqa: E402
 from bench.servers import (  # noqa: E402
-    BIN,
     PYTHON,
     BenchSetupError,
     ServerProcess,
@@ -58,9 +57,9 @@ from bench.servers import (  # noqa: E402
 )
 from bench.soap_envelopes import record_create_requests  # noqa: E402
 from bench.stack import (  # noqa: E402
-    REALTIME_QUEUE,
     prepare_database,
     purge_realtime_queue,
+    realtime_worker_command,
     require_real_services,
     wait_until_posted,
 )
@@ -142,25 +141,9 @@ def run_platform(
     started = [
         ServerProcess(
             f"worker-realtime-peak-{number}",
-            [
-                str(BIN / "celery"),
-                "-A",
-                "syncplatform",
-                "worker",
-                "-Q",
-                REALTIME_QUEUE,
-                "-P",
-                "threads",
-                "-c",
-                str(MAX_IN_FLIGHT // workers),
-                "-n",
-                f"bench-peak-{number}@%h",
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
+            realtime_worker_command(
+                f"bench-peak-{number}", "-P", "threads", "-c", str(MAX_IN_FLIGHT // workers)
+            ),
             env=child_env(
                 DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="syncplatform.settings"
             ),

@@ -144,27 +144,31 @@ def start_realtime_worker(database_url: str) -> ServerProcess:
     settings_module = os.environ.get("BENCH_WORKER_SETTINGS", "syncplatform.settings")
     worker = ServerProcess(
         "worker-realtime",
-        [
-            str(BIN / "celery"),
-            "-A",
-            "syncplatform",
-            "worker",
-            "-Q",
-            REALTIME_QUEUE,
-            "-c",
-            "2",
-            "-n",
-            "bench-realtime@%h",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+        realtime_worker_command("bench-realtime", "-c", "2"),
         env=child_env(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE=settings_module),
     )
     worker.wait_log(" ready.", timeout=60)
     return worker
+
+
+def realtime_worker_command(node: str, *pool: str) -> list[str]:
+    """``celery worker -Q realtime`` named ``node@host`` with the ``pool`` options given."""
+    return [
+        str(BIN / "celery"),
+        "-A",
+        "syncplatform",
+        "worker",
+        "-Q",
+        REALTIME_QUEUE,
+        *pool,
+        "-n",
+        f"{node}@%h",
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
 
 
 def posting_states() -> dict[str, int]:

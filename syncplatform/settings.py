@@ -279,6 +279,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# After a broker reconnect Celery lowers the prefetch count while tasks of the old
+# connection run, and raises it again from the thread whose ack failed. On the thread
+# pool (the realtime lane) that thread then waited for basic.qos-ok on the connection
+# the main thread was reading, and both waited for ever: the worker stopped consuming
+# after a RabbitMQ restart (make chaos, 2026-12-07). Without the reduction the prefetch
+# count is the full one at once; the few extra messages wait in the pool's queue.
+CELERY_WORKER_ENABLE_PREFETCH_COUNT_REDUCTION = False
 CELERY_TASK_DEFAULT_QUEUE = "batch"
 CELERY_TASK_DEFAULT_EXCHANGE = "batch"
 CELERY_TASK_DEFAULT_ROUTING_KEY = "batch"

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from chaos.stack import service
 from syncplatform.audit.choices import EventKind, TransactionState
 from syncplatform.audit.gates import wake_gates
 from syncplatform.audit.models import Breaker, GateSlot, SyncTransaction, TransactionEvent
@@ -229,3 +230,28 @@ def test_sigkilled_worker_holding_slots_releases_them_by_lease(
     )
     assert any(kind == EventKind.LEASE_EXPIRED for _, kind, _ in history), history
     assert not GateSlot.objects.filter(holder_id__isnull=False, lease_until__gt=time_now())
+
+
+def test_a_thread_worker_goes_on_posting_after_rabbitmq_restarts_under_it(
+    demo_channel, web_server, erp, thread_worker
+):
+    # Found by make chaos once it ran production's thread pool: after the reconnect Celery
+    # raised its lowered prefetch count from the pool thread whose ack had failed, that
+    # thread and the main thread waited on one connection for ever, and the worker never
+    # consumed again (CELERY_WORKER_ENABLE_PREFETCH_COUNT_REDUCTION is off since).
+    erp.configure(latency_ms=3000)
+    worker = thread_worker("restart")
+    before = post_orders(web_server, demo_channel, "RMQ", 6)
+    wait_until(
+        lambda: postings(before).filter(state=TransactionState.PROCESSING).count() >= 4,
+        timeout=60,
+        what="postings in flight when RabbitMQ stops",
+    )
+    service("rabbitmq", "stop")
+    service("rabbitmq", "start")
+    erp.configure(latency_ms=0)
+    after = post_orders(web_server, demo_channel, "RMQ-AFTER", 6)
+
+    wait_all_posted(before + after, timeout=120)
+    worker.check_running()
+    assert_each_posted_once(erp, before + after)
