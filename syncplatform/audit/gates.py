@@ -137,7 +137,8 @@ def wake_gates() -> int:
     now = timezone.now()
     for pk in Breaker.objects.filter(waiters__isnull=False).distinct().values_list("pk", flat=True):
         with transaction.atomic():
-            breaker = _fetch_breaker(_UNLOCKED_ID, [pk])
+            # Passes over a breaker another worker holds (it is busy with it anyway).
+            breaker = _fetch_breaker("id = %s", [pk], skip_locked=True)
             if breaker is not None:
                 woken += _wake(breaker, None, now)
     return woken
@@ -352,8 +353,6 @@ _BREAKER_BUMP = (
     f"UPDATE {Breaker._meta.db_table} SET version = version + 1 WHERE {{}} "  # noqa: S608
     f"RETURNING {', '.join(field.column for field in _BREAKER_FIELDS)}"
 )
-# wake_gates passes over a breaker another worker holds (it is busy with it anyway).
-_UNLOCKED_ID = "id = %s"
 
 
 def _sql(sql: str, params: list) -> list[tuple]:
@@ -363,16 +362,19 @@ def _sql(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall() if cursor.description else []
 
 
-def _fetch_breaker(condition: str, params: list) -> Breaker | None:
+def _fetch_breaker(condition: str, params: list, *, skip_locked: bool = False) -> Breaker | None:
     """The breaker matching ``condition``, locked until the end of the transaction.
 
     On PostgreSQL the lock is an UPDATE that raises its ``version``: whoever
     goes the general way tells the one-statement paths that the slots or the
-    queue may have changed since their snapshot.
+    queue may have changed since their snapshot. ``skip_locked``: None when
+    another transaction holds it (PostgreSQL; SQLite has one writer anyway).
     """
     if connection.vendor == "postgresql":
-        if condition == _UNLOCKED_ID:
-            condition = "id = (SELECT id FROM audit_breaker WHERE id = %s FOR UPDATE SKIP LOCKED)"
+        if skip_locked:
+            condition = (
+                f"id = (SELECT id FROM audit_breaker WHERE {condition} FOR UPDATE SKIP LOCKED)"  # noqa: S608 - our conditions
+            )
         rows = _sql(_BREAKER_BUMP.format(condition), params)
     else:
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""

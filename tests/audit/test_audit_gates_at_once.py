@@ -14,6 +14,7 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from syncplatform.audit.choices import TransactionState
+from syncplatform.audit.gates import wake_gates
 from syncplatform.audit.models import Breaker, GateSlot
 from syncplatform.audit.runner import Outcome, claim
 from tests.audit.test_audit_gates import (  # noqa: F401 - fixtures
@@ -156,3 +157,32 @@ def test_an_admission_that_waited_for_the_breaker_does_not_take_a_slot_taken_mea
     assert state_of(second).state == TransactionState.WAITING
     holders = set(GateSlot.objects.exclude(holder_id=None).values_list("holder_id", flat=True))
     assert holders == {running.pk, first.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_wake_job_passes_over_a_breaker_another_session_holds(toy, published):  # noqa: F811
+    # given: one slot, held; a posting waits at the gate
+    CAPACITY["value"] = 1
+    running, waiting = toy("S-1"), toy("S-2")
+    claim(running.pk)
+    assert claim(waiting.pk) is None
+    woken = []
+
+    def wake():
+        try:
+            woken.append(wake_gates())
+        finally:
+            connections.close_all()
+
+    # when: the wake job runs while another session holds the breaker's lock
+    with transaction.atomic():
+        Breaker.objects.select_for_update().get(key=KEY)
+        waker = threading.Thread(target=wake)
+        waker.start()
+        waker.join(15)
+        done_while_held = not waker.is_alive()
+    waker.join(30)
+
+    # then: it did not wait for the lock, and left the breaker and its queue alone
+    assert done_while_held and woken == [0]
+    assert state_of(waiting).state == TransactionState.WAITING
