@@ -62,17 +62,18 @@ def gate_of(tx) -> Gate | None:
         return None
 
 
-def admit(tx, gate: Gate) -> bool:
+def admit(tx, gate: Gate, *, at_once: bool = True) -> bool:
     """Inside the claim: True when ``tx`` may start its attempt (it then holds a slot).
 
     False when it was held back (``waiting``, no attempt spent); its gate
-    publishes it again when its turn comes.
+    publishes it again when its turn comes. ``at_once=False``: the caller
+    already tried ``admit_at_once``.
     """
     target = gate.target(tx)
     if target is None:
         return True
     now = timezone.now()
-    if tx.state != TransactionState.WAITING and _admit_at_once(target, tx, now):
+    if at_once and may_admit_at_once(tx) and _admit_at_once(target, tx, now):
         return True
     breaker = _locked_breaker(target)
     reason = _breaker_holds_back(breaker, gate, tx, now)
@@ -92,6 +93,25 @@ def admit(tx, gate: Gate) -> bool:
     tx.hold(reason)
     _wake(breaker, gate, now)
     return False
+
+
+def may_admit_at_once(tx) -> bool:
+    """Whether ``admit_at_once`` can admit ``tx``: a waiting one keeps its place the general way."""
+    return tx.state != TransactionState.WAITING
+
+
+def admit_at_once(tx, gate: Gate) -> bool:
+    """PostgreSQL's one-statement admission alone (breaker closed, nobody waiting, a slot free).
+
+    True when ``tx`` now holds a slot (or its kind's gate has no target for
+    it); False otherwise, with nothing written, though the breaker's row may
+    stay locked until the end of the transaction: roll back to a savepoint
+    taken before, or go on with ``admit(..., at_once=False)``.
+    """
+    target = gate.target(tx)
+    if target is None:
+        return True
+    return _admit_at_once(target, tx, timezone.now())
 
 
 def release(tx, *, signal: str | None, error: str = "") -> None:
@@ -418,10 +438,12 @@ WITH breaker AS (
     AND (holder_id IS NULL OR lease_until <= %s)
     ORDER BY number LIMIT 1
     FOR UPDATE
+), taken AS (
+    UPDATE audit_gateslot SET holder_id = %s, lease_until = %s
+    WHERE id = (SELECT id FROM free)
+    RETURNING id
 )
-UPDATE audit_gateslot SET holder_id = %s, lease_until = %s
-WHERE id = (SELECT id FROM free)
-RETURNING id
+SELECT EXISTS (SELECT 1 FROM taken), EXISTS (SELECT 1 FROM breaker)
 """
 
 
@@ -439,7 +461,16 @@ def _admit_at_once(target: GateTarget, tx, now) -> bool:
     lease_until = now + timedelta(seconds=settings.SYNC_LEASE_SECONDS)
     capacity, key = target.capacity, target.key
     params = [key, capacity, target.label, key, tx.pk, now, capacity, capacity, now]
-    return bool(_sql(_ADMIT_AT_ONCE, [*params, tx.pk, lease_until]))
+    ((taken, locked),) = _sql(_ADMIT_AT_ONCE, [*params, tx.pk, lease_until])
+    if taken or not locked:
+        return taken
+    # The breaker was closed and is now locked by us, but the statement may have
+    # chosen its slot in a snapshot older than its wait for the lock: the slot
+    # another admission took meanwhile. Run again, the snapshot is fresh now and
+    # nobody else can take a slot; only what still holds us back goes the
+    # general way (with 16 threads, most admissions had waited for the lock).
+    ((taken, _),) = _sql(_ADMIT_AT_ONCE, [*params, tx.pk, lease_until])
+    return taken
 
 
 _RELEASE_AT_ONCE = """

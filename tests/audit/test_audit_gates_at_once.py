@@ -11,9 +11,10 @@ import time
 
 import pytest
 from django.db import connection, connections, transaction
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from syncplatform.audit.choices import TransactionState
+from syncplatform.audit.choices import EventKind, TransactionState
 from syncplatform.audit.gates import wake_gates
 from syncplatform.audit.models import Breaker, GateSlot
 from syncplatform.audit.runner import Outcome, claim
@@ -186,3 +187,62 @@ def test_the_wake_job_passes_over_a_breaker_another_session_holds(toy, published
     # then: it did not wait for the lock, and left the breaker and its queue alone
     assert done_while_held and woken == [0]
     assert state_of(waiting).state == TransactionState.WAITING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admission_that_waited_while_another_went_the_general_way_takes_its_slot_at_once(
+    toy,  # noqa: F811
+    published,
+):
+    # given: three slots; the breaker exists
+    CAPACITY["value"] = 3
+    finish(claim(toy("N-0").pk), outcome=Outcome("ok"), signal="answered")
+    first, second = toy("N-1"), toy("N-2")
+    version = Breaker.objects.get(key=KEY).version
+    admitted = []
+
+    def claim_second():
+        try:
+            admitted.append(claim(second.pk))
+        finally:
+            connections.close_all()
+
+    # when: the second claim's statement waits for the breaker while another session
+    # takes a slot and goes the general way (which raises the version), so the
+    # snapshot it started with is out of date once it holds the lock
+    with transaction.atomic():
+        assert claim(first.pk) is not None
+        Breaker.objects.filter(key=KEY).update(version=F("version") + 1)
+        claimer = threading.Thread(target=claim_second)
+        claimer.start()
+        wait_until_a_session_waits_for_a_lock()
+    claimer.join(30)
+
+    # then: holding the lock it looked again and took the next slot in one statement,
+    # instead of going the general way too (which raises the version again: with 16
+    # threads, every admission queued behind one general path went general itself)
+    assert admitted and admitted[0].state == TransactionState.PROCESSING
+    numbers = dict(GateSlot.objects.exclude(holder_id=None).values_list("holder_id", "number"))
+    assert numbers == {first.pk: 1, second.pk: 2}
+    assert Breaker.objects.get(key=KEY).version == version + 1
+    started = state_of(second)
+    assert started.attempts == 1
+    assert started.events.filter(kind=EventKind.ATTEMPT_STARTED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_locks_the_breaker_after_writing_the_attempts_start(toy, published):  # noqa: F811
+    # given: the breaker and its slots exist
+    finish(claim(toy("L-0").pk), outcome=Outcome("ok"), signal="answered")
+
+    # when
+    with CaptureQueriesContext(connection) as claimed:
+        assert claim(toy("L-1").pk) is not None
+
+    # then: the statement that locks the breaker (every posting to it waits for that
+    # lock) is the claim's last before the commit, not its first
+    statements = [q["sql"] for q in claimed.captured_queries]
+    gate_at = next(i for i, sql in enumerate(statements) if "audit_breaker" in sql)
+    event_at = next(i for i, sql in enumerate(statements) if "audit_transactionevent" in sql)
+    assert event_at < gate_at, statements
+    assert all("audit_" not in sql for sql in statements[gate_at + 1 :]), statements
