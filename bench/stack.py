@@ -135,20 +135,27 @@ def start_sandbox_erp(name: str, store: Path) -> tuple[ServerProcess, str]:
     return server, base_url
 
 
-def start_realtime_worker(database_url: str) -> ServerProcess:
-    """``celery worker -Q realtime -c 2`` (prefork) on the benchmark database, once ready.
+def start_realtime_workers(database_url: str, processes: int, threads: int) -> list[ServerProcess]:
+    """Production's realtime lane on the benchmark database: ``processes`` x ``-P threads``.
 
-    The worker runs on production settings; ``BENCH_WORKER_SETTINGS`` names
-    another settings module, to measure a change before making it.
+    Started together and returned once every one is ready. They run on
+    production settings; ``BENCH_WORKER_SETTINGS`` names another settings
+    module, to measure a change before making it.
     """
     settings_module = os.environ.get("BENCH_WORKER_SETTINGS", "syncplatform.settings")
-    worker = ServerProcess(
-        "worker-realtime",
-        realtime_worker_command("bench-realtime", "-c", "2"),
-        env=child_env(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE=settings_module),
-    )
-    worker.wait_log(" ready.", timeout=60)
-    return worker
+    workers = [
+        ServerProcess(
+            f"worker-realtime-{number}",
+            realtime_worker_command(
+                f"bench-realtime-{number}", "-P", "threads", "-c", str(threads)
+            ),
+            env=child_env(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE=settings_module),
+        )
+        for number in range(1, processes + 1)
+    ]
+    for worker in workers:
+        worker.wait_log(" ready.", timeout=120)
+    return workers
 
 
 def realtime_worker_command(node: str, *pool: str) -> list[str]:

@@ -44,7 +44,7 @@ INVENTORY_EVERY_SECONDS = 30
 # Every order ships 2 units of one product; stock must not run out over 10,000 orders.
 STARTING_STOCK = 1_000_000
 # syncplatform-realtime@.service (the batch worker is syncplatform-worker@.service).
-REALTIME_POOL = "--pool threads --concurrency 16"
+REALTIME_POOL = "--pool threads --concurrency 8"  # as production (its unit)
 READY_SECONDS = 90
 
 
