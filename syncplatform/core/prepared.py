@@ -172,26 +172,68 @@ def save_fields(instance: Model, names: Iterable[str], using: str | None = None)
     is gone, as ``save`` does. ``using``: the instance's database by default.
     """
     using = using or instance._state.db or DEFAULT_DB_ALIAS
-    model = type(instance)
     connection = connections[using]
-    fields, sql = _update_of(model, frozenset(names), using)
-    update_fields = frozenset(field.name for field in fields)
-    pre_save.send(
-        sender=model, instance=instance, raw=False, using=using, update_fields=update_fields
-    )
-    values = [
-        field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields
-    ]
+    fields, sql = _update_of(type(instance), frozenset(names), using)
+    values = _update_values(instance, fields, using)
     with connection.cursor() as cursor:
         execute(cursor, sql, [*values, instance.pk])
         if cursor.rowcount != 1:
             raise DatabaseError("Save with update_fields did not affect any rows.")
+    _saved(instance, fields, using)
+
+
+def save_fields_and_insert(
+    instance: Model, names: Iterable[str], row: Model, using: str | None = None
+) -> Model:
+    """``save_fields(instance, names)``, then ``insert_row(row)``: one statement on PostgreSQL.
+
+    For a change and the new row that records it (a transition and its
+    event), both on every attempt of every transaction. On PostgreSQL the
+    UPDATE is a data-modifying CTE the INSERT takes its one row from, so when
+    ``instance``'s row is gone nothing is inserted and ``DatabaseError`` is
+    raised, as ``save_fields`` does. Elsewhere (SQLite) two statements.
+    """
+    using = using or instance._state.db or DEFAULT_DB_ALIAS
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        save_fields(instance, names, using)
+        return insert_row(row, using)
+    fields, _ = _update_of(type(instance), frozenset(names), using)
+    values = _update_values(instance, fields, using)
+    row_fields, row_values = insert_values(row, connection)
+    sql = _update_then_insert_of(type(instance), frozenset(names), type(row), row_fields, using)
+    with connection.cursor() as cursor:
+        execute(cursor, sql, [*values, instance.pk, *row_values])
+        inserted = cursor.fetchone()
+    if inserted is None:
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+    _saved(instance, fields, using)
+    row.pk = inserted[0]
+    row._state.db, row._state.adding = using, False
+    return row
+
+
+def _update_values(instance: Model, fields: tuple[Field, ...], using: str) -> list:
+    """``pre_save`` sent, the database values of ``fields`` (``auto_now`` refreshed)."""
+    update_fields = frozenset(field.name for field in fields)
+    pre_save.send(
+        sender=type(instance),
+        instance=instance,
+        raw=False,
+        using=using,
+        update_fields=update_fields,
+    )
+    connection = connections[using]
+    return [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
+
+
+def _saved(instance: Model, fields: tuple[Field, ...], using: str) -> None:
     instance._state.db, instance._state.adding = using, False
     post_save.send(
-        sender=model,
+        sender=type(instance),
         instance=instance,
         created=False,
-        update_fields=update_fields,
+        update_fields=frozenset(field.name for field in fields),
         raw=False,
         using=using,
     )
@@ -212,6 +254,24 @@ def _update_of(model, names: frozenset[str], using: str) -> tuple[tuple[Field, .
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
     return fields, f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
+
+
+@cache
+def _update_then_insert_of(
+    model, names: frozenset[str], row_model, row_fields: tuple[Field, ...], using: str
+) -> str:
+    _, update = _update_of(model, names, using)
+    _refuse_placeholders(row_fields)
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in row_fields)
+    # Typed, since a SELECT list gives PostgreSQL no column to infer a parameter's type from.
+    values = ", ".join(f"CAST(%s AS {field.cast_db_type(connection)})" for field in row_fields)
+    return (
+        f"WITH changed AS ({update} RETURNING 1) "  # noqa: S608 - our names
+        f"INSERT INTO {quote(row_model._meta.db_table)} ({columns}) "
+        f"SELECT {values} FROM changed RETURNING {quote(row_model._meta.pk.column)}"
+    )
 
 
 def insert_values(instance: Model, connection, skip: str = "") -> tuple[tuple[Field, ...], list]:

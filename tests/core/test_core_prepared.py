@@ -12,7 +12,12 @@ from django.test.utils import CaptureQueriesContext
 
 from syncplatform.audit.choices import EventKind
 from syncplatform.audit.models import SyncTransaction, TransactionEvent
-from syncplatform.core.prepared import PreparedQuery, insert_row, save_fields
+from syncplatform.core.prepared import (
+    PreparedQuery,
+    insert_row,
+    save_fields,
+    save_fields_and_insert,
+)
 from syncplatform.partners.models import ChannelConfig, ErpEndpoint, Partner
 
 CHAIN = PreparedQuery(
@@ -194,8 +199,10 @@ def test_a_transition_writes_only_the_columns_it_changed(db):
     with CaptureQueriesContext(connection) as queries:
         row.start_attempt(lease_seconds=60)
 
-    update = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE"))
+    update = next(q["sql"] for q in queries.captured_queries if "UPDATE" in q["sql"])
     assert '"state"' in update and '"attempts"' in update and '"business_key"' not in update
+    if connection.vendor == "postgresql":  # the transition and its event: one statement
+        assert len(queries.captured_queries) == 1 and "INSERT" in update, queries.captured_queries
     stored = SyncTransaction.objects.get(pk=row.pk)
     assert (stored.state, stored.attempts) == ("processing", 1)
     assert stored.business_key == "B-1-corrected"
@@ -212,3 +219,17 @@ def test_a_text_argument_goes_to_its_place_and_a_wrong_or_missing_one_is_refused
         by_code.run(7)
     with pytest.raises(TypeError, match="argument 1 must be int: None"):
         CHAIN.run(None)
+
+
+def test_a_transition_of_a_row_gone_meanwhile_records_no_event(db):
+    row = SyncTransaction.objects.create(kind="k", correlation_id="c", business_key="B-2")
+    row = SyncTransaction.objects.get(pk=row.pk)
+    event = TransactionEvent(transaction=row, kind=EventKind.ATTEMPT_STARTED, message="m")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_synctransaction WHERE id = %s", [row.pk])
+
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        save_fields_and_insert(row, ["state", "updated_at"], event)
+
+    assert event.pk is None
+    assert not TransactionEvent.objects.filter(message="m").exists()
