@@ -464,11 +464,13 @@ def _admit_at_once(target: GateTarget, tx, now) -> bool:
     ((taken, locked),) = _sql(_ADMIT_AT_ONCE, [*params, tx.pk, lease_until])
     if taken or not locked:
         return taken
-    # The breaker was closed and is now locked by us, but the statement may have
-    # chosen its slot in a snapshot older than its wait for the lock: the slot
-    # another admission took meanwhile. Run again, the snapshot is fresh now and
-    # nobody else can take a slot; only what still holds us back goes the
-    # general way (with 16 threads, most admissions had waited for the lock).
+    # The breaker was closed and is now locked by us, but the statement read its
+    # version, queue and slots in a snapshot older than its wait for the lock:
+    # when anyone went the general way meanwhile (raising the version) it
+    # trusted nothing. Going the general way too raised the version again for
+    # every admission queued behind it (with 16 threads, most were). Holding the
+    # lock, the same statement sees everything committed before it; only what
+    # still holds ``tx`` back goes the general way.
     ((taken, _),) = _sql(_ADMIT_AT_ONCE, [*params, tx.pk, lease_until])
     return taken
 
