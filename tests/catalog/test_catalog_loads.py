@@ -269,3 +269,47 @@ def test_deriving_listings_in_a_chunk_turns_jit_off_until_it_commits(listing_cha
             assert cursor.fetchone()[0] == "off"
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == before
+
+
+def test_the_next_chunk_is_published_after_the_sources_lock_is_released(
+    materials_source, matmas_file, monkeypatch
+):
+    # given a load of three chunks, queued without a publish
+    path, _ = matmas_file("full.xml", 20)
+    load = queue_load(
+        materials_source, path.open("rb").read, file_name="f.xml", origin="command", publish=False
+    )
+    published = []
+
+    def record(load_id):
+        # A worker taking the chunk at once must not find the source's lock still held.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted"
+            )
+            published.append((load_id, cursor.fetchone()[0]))
+
+    monkeypatch.setattr(load_service, "_publish_chunk", record)
+
+    # when a worker does the first chunk
+    assert load_next_chunk(load.pk)
+
+    # then it published the second once its lock was gone
+    assert published == [(load.pk, 0)]
+
+
+def test_a_load_run_here_publishes_no_chunk_task_of_its_own(
+    materials_source, matmas_file, monkeypatch
+):
+    # given a file of three chunks
+    path, _ = matmas_file("full.xml", 20)
+    published = []
+    monkeypatch.setattr(load_service, "_publish_chunk", published.append)
+
+    # when it is loaded in this process
+    summary = load_file_now(materials_source, path)
+
+    # then every chunk was done here, and no worker was sent one to race the loop for
+    assert summary.status == "succeeded" and summary.read == 20
+    assert published == []

@@ -24,6 +24,7 @@ the broken one stay committed (they were sound), and nothing after it is read.
 """
 
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -194,7 +195,7 @@ def load_file_now(source: CatalogSource, path: str | Path, *, on_chunk=None) -> 
     with transaction.atomic():
         load = _record(source, stored, Path(path).name, "command", publish=False)
     with ReadAhead() as ahead:
-        while load_next_chunk(load.pk, ahead if ReadAhead.is_available() else None):
+        while load_next_chunk(load.pk, ahead if ReadAhead.is_available() else None, chain=False):
             if on_chunk is not None:
                 on_chunk(CatalogLoad.objects.get(pk=load.pk))
     load.refresh_from_db()
@@ -206,7 +207,20 @@ def load_file_now(source: CatalogSource, path: str | Path, *, on_chunk=None) -> 
 
 
 def _queue_chunk_on_commit(load_id: int) -> None:
-    transaction.on_commit(lambda: _publish_chunk(load_id))
+    held = _publish_after_chunk.get()
+    if held is not None:  # inside load_next_chunk: published once the source's lock is free
+        transaction.on_commit(lambda: held.append(load_id))
+    else:
+        transaction.on_commit(lambda: _publish_chunk(load_id))
+
+
+# The loads whose next chunk load_next_chunk publishes after its source's lock is
+# released. Published under the lock, a chunk task another worker took at once
+# found the lock held, left the chunk to its holder and was gone: the load stood
+# still until the resumer (a CI run caught it, on a loaded machine).
+_publish_after_chunk: ContextVar[list[int] | None] = ContextVar(
+    "catalog_publish_after_chunk", default=None
+)
 
 
 def _publish_chunk(load_id: int) -> None:
@@ -219,13 +233,29 @@ def _publish_chunk(load_id: int) -> None:
 
 
 # --- one chunk ------------------------------------------------------------------
-def load_next_chunk(load_id: int, ahead: ReadAhead | None = None) -> bool:
+def load_next_chunk(load_id: int, ahead: ReadAhead | None = None, *, chain: bool = True) -> bool:
     """Do the load's next chunk if nobody else is; True when another chunk follows.
 
     Returns False when there is nothing to do here: the load is finished,
     held by another worker, or waits for an earlier load of its source.
     With ``ahead``, the chunk after this one is read while this one is written.
+    The chunk task of what follows (this load's next chunk, or the next load
+    of its source) is published after the commit and after the source's lock
+    is released; ``chain=False``: not this load's, whose caller goes on itself.
     """
+    held: list[int] = []
+    token = _publish_after_chunk.set(held)
+    try:
+        more = _next_chunk_under_lock(load_id, ahead)
+    finally:
+        _publish_after_chunk.reset(token)
+    for queued in dict.fromkeys(held):
+        if chain or queued != load_id:
+            _publish_chunk(queued)
+    return more
+
+
+def _next_chunk_under_lock(load_id: int, ahead: ReadAhead | None) -> bool:
     load = CatalogLoad.objects.select_related("source").filter(pk=load_id).first()
     if load is None or load.is_finished:
         return False
