@@ -59,8 +59,8 @@ from bench.soap_envelopes import record_create_requests  # noqa: E402
 from bench.stack import (  # noqa: E402
     prepare_database,
     purge_realtime_queue,
-    realtime_worker_command,
     require_real_services,
+    start_realtime_workers,
     wait_until_posted,
 )
 
@@ -138,21 +138,8 @@ def run_platform(
 
     from syncplatform.orders.models import Order
 
-    started = [
-        ServerProcess(
-            f"worker-realtime-peak-{number}",
-            realtime_worker_command(
-                f"bench-peak-{number}", "-P", "threads", "-c", str(MAX_IN_FLIGHT // workers)
-            ),
-            env=child_env(
-                DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="syncplatform.settings"
-            ),
-        )
-        for number in range(1, workers + 1)
-    ]
+    started = start_realtime_workers(database_url, workers, MAX_IN_FLIGHT // workers, name="peak")
     try:
-        for worker in started:
-            worker.wait_log(" ready.", timeout=120)
         ready_at = time.time()
         pids = {f"worker {n}": w.process.pid for n, w in enumerate(started, start=1)}
         meter = stack_meter({**pids, "sandbox erp": erp.process.pid})

@@ -9,8 +9,9 @@ the threads add up to the demo ERP endpoint's ``max_in_flight`` of 16), and
 the clock runs from the last "ready" log line to the last order's
 ``posted_at``. ``--threads 16`` puts twice as many threads as slots on the
 lane: the postings beyond the cap then wait at the gate (README, "The
-realtime lane and the ERP's capacity"). Each order costs the worker: claim, mapping look-ups,
-one SOAP create through zeep (``ErpClient``), the outcome and events.
+realtime lane and the ERP's capacity"). Each order costs the workers: claim,
+mapping look-ups, one SOAP create through zeep (``ErpClient``), the outcome
+and events.
 
 Baseline: the same N create requests sent straight to the sandbox ERP by 2
 processes with raw ``requests`` sessions -- the exact envelopes and headers

@@ -135,26 +135,32 @@ def start_sandbox_erp(name: str, store: Path) -> tuple[ServerProcess, str]:
     return server, base_url
 
 
-def start_realtime_workers(database_url: str, processes: int, threads: int) -> list[ServerProcess]:
+def start_realtime_workers(
+    database_url: str, processes: int, threads: int, *, name: str = "realtime"
+) -> list[ServerProcess]:
     """Production's realtime lane on the benchmark database: ``processes`` x ``-P threads``.
 
-    Started together and returned once every one is ready. They run on
-    production settings; ``BENCH_WORKER_SETTINGS`` names another settings
-    module, to measure a change before making it.
+    Started together and returned once every one is ready (all stopped if one
+    is not); logs ``worker-<name>-<n>.log``. They run on production settings;
+    ``BENCH_WORKER_SETTINGS`` names another settings module, to measure a
+    change before making it.
     """
     settings_module = os.environ.get("BENCH_WORKER_SETTINGS", "syncplatform.settings")
     workers = [
         ServerProcess(
-            f"worker-realtime-{number}",
-            realtime_worker_command(
-                f"bench-realtime-{number}", "-P", "threads", "-c", str(threads)
-            ),
+            f"worker-{name}-{number}",
+            realtime_worker_command(f"bench-{name}-{number}", "-P", "threads", "-c", str(threads)),
             env=child_env(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE=settings_module),
         )
         for number in range(1, processes + 1)
     ]
-    for worker in workers:
-        worker.wait_log(" ready.", timeout=120)
+    try:
+        for worker in workers:
+            worker.wait_log(" ready.", timeout=120)
+    except BaseException:
+        for worker in workers:
+            worker.stop()
+        raise
     return workers
 
 

@@ -35,6 +35,21 @@ def gate_statements(queries) -> list[str]:
     return [q["sql"] for q in queries.captured_queries if any(t in q["sql"] for t in GATE_TABLES)]
 
 
+def claim_in_another_session(tx) -> tuple[threading.Thread, list]:
+    """Start claiming ``tx`` in a thread (its own session); the claim's result lands in the list."""
+    claimed = []
+
+    def run():
+        try:
+            claimed.append(claim(tx.pk))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, claimed
+
+
 def wait_until_a_session_waits_for_a_lock(timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -137,19 +152,11 @@ def test_an_admission_that_waited_for_the_breaker_does_not_take_a_slot_taken_mea
     # given: two slots, one held
     running, first, second = toy("T-1"), toy("T-2"), toy("T-3")
     claim(running.pk)
-    admitted = []
-
-    def claim_second():
-        try:
-            admitted.append(claim(second.pk))
-        finally:
-            connections.close_all()
 
     # when: the second claim's statement waits while the first takes the last slot
     with transaction.atomic():
         assert claim(first.pk) is not None
-        claimer = threading.Thread(target=claim_second)
-        claimer.start()
+        claimer, admitted = claim_in_another_session(second)
         wait_until_a_session_waits_for_a_lock()
     claimer.join(30)
 
@@ -199,13 +206,6 @@ def test_an_admission_that_waited_while_another_went_the_general_way_takes_its_s
     finish(claim(toy("N-0").pk), outcome=Outcome("ok"), signal="answered")
     first, second = toy("N-1"), toy("N-2")
     version = Breaker.objects.get(key=KEY).version
-    admitted = []
-
-    def claim_second():
-        try:
-            admitted.append(claim(second.pk))
-        finally:
-            connections.close_all()
 
     # when: the second claim's statement waits for the breaker while another session
     # takes a slot and goes the general way (which raises the version), so the
@@ -213,8 +213,7 @@ def test_an_admission_that_waited_while_another_went_the_general_way_takes_its_s
     with transaction.atomic():
         assert claim(first.pk) is not None
         Breaker.objects.filter(key=KEY).update(version=F("version") + 1)
-        claimer = threading.Thread(target=claim_second)
-        claimer.start()
+        claimer, admitted = claim_in_another_session(second)
         wait_until_a_session_waits_for_a_lock()
     claimer.join(30)
 
