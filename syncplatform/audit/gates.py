@@ -62,19 +62,17 @@ def gate_of(tx) -> Gate | None:
         return None
 
 
-def admit(tx, gate: Gate, *, at_once: bool = True) -> bool:
-    """Inside the claim: True when ``tx`` may start its attempt (it then holds a slot).
+def admit(tx, gate: Gate) -> bool:
+    """Inside the claim, the general way: True when ``tx`` may start its attempt (holding a slot).
 
     False when it was held back (``waiting``, no attempt spent); its gate
-    publishes it again when its turn comes. ``at_once=False``: the caller
-    already tried ``admit_at_once``.
+    publishes it again when its turn comes. The claim tries ``admit_at_once``
+    first where it can.
     """
     target = gate.target(tx)
     if target is None:
         return True
     now = timezone.now()
-    if at_once and may_admit_at_once(tx) and _admit_at_once(target, tx, now):
-        return True
     breaker = _locked_breaker(target)
     reason = _breaker_holds_back(breaker, gate, tx, now)
     if reason is None:
@@ -96,8 +94,11 @@ def admit(tx, gate: Gate, *, at_once: bool = True) -> bool:
 
 
 def may_admit_at_once(tx) -> bool:
-    """Whether ``admit_at_once`` can admit ``tx``: a waiting one keeps its place the general way."""
-    return tx.state != TransactionState.WAITING
+    """Whether ``admit_at_once`` can admit ``tx``: on PostgreSQL, unless it is waiting.
+
+    A waiting one keeps its place in the queue, which only the general way reads.
+    """
+    return connection.vendor == "postgresql" and tx.state != TransactionState.WAITING
 
 
 def admit_at_once(tx, gate: Gate) -> bool:
@@ -106,7 +107,7 @@ def admit_at_once(tx, gate: Gate) -> bool:
     True when ``tx`` now holds a slot (or its kind's gate has no target for
     it); False otherwise, with nothing written, though the breaker's row may
     stay locked until the end of the transaction: roll back to a savepoint
-    taken before, or go on with ``admit(..., at_once=False)``.
+    taken before, or go on with ``admit``.
     """
     target = gate.target(tx)
     if target is None:

@@ -70,7 +70,7 @@ def claim(transaction_id: int) -> SyncTransaction | None:
             return tx
         if _start_then_admit_at_once(tx, gate):
             return tx
-        if not gates.admit(tx, gate, at_once=False):
+        if not gates.admit(tx, gate):
             return None
         tx.start_attempt(settings.SYNC_LEASE_SECONDS)
     return tx
@@ -86,7 +86,7 @@ def _start_then_admit_at_once(tx: SyncTransaction, gate: gates.Gate) -> bool:
     When no slot is taken, the savepoint undoes the attempt's writes and the
     lock, and ``gates.admit`` decides the general way.
     """
-    if connection.vendor != "postgresql" or not gates.may_admit_at_once(tx):
+    if not gates.may_admit_at_once(tx):
         return False
     as_claimed = dict(tx.__dict__)
     if "_as_loaded" in as_claimed:  # changed in place by each save
