@@ -104,5 +104,7 @@ def logging_config(log_format: str, level: str) -> dict:
             # Celery's "Task … succeeded in 0.1s" says only that the task returned; a
             # transaction's own outcome is the runner's line. Failures still log here.
             "celery.app.trace": {"level": "WARNING"},
+            # Its "Task … received" per message likewise: the runner logs each attempt.
+            "celery.worker.strategy": {"level": "WARNING"},
         },
     }

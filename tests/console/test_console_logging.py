@@ -37,6 +37,7 @@ def captured_log():
     root.handlers, _ = saved
     root.setLevel(saved[1])
     logging.getLogger("celery.app.trace").setLevel(logging.NOTSET)
+    logging.getLogger("celery.worker.strategy").setLevel(logging.NOTSET)
 
 
 @pytest.fixture
@@ -150,6 +151,14 @@ def test_celery_task_success_lines_are_not_logged_since_they_say_nothing_of_the_
     logging.getLogger("celery.app.trace").error("Task run_transaction_task raised")
     assert "succeeded in" not in buffer.getvalue()
     assert "raised" in buffer.getvalue()
+
+
+def test_celery_task_received_lines_are_not_logged_since_each_attempt_logs_its_own(captured_log):
+    buffer = captured_log("plain")
+    logging.getLogger("celery.worker.strategy").info("Task run_transaction_task[ab12] received")
+    logging.getLogger("syncplatform.audit.runner").info("transaction 1 attempt 1: succeeded")
+    assert "received" not in buffer.getvalue()
+    assert "attempt 1: succeeded" in buffer.getvalue()
 
 
 def test_an_unknown_log_format_is_refused_by_name():
