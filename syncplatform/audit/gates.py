@@ -39,12 +39,12 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from syncplatform.core import health
-from syncplatform.core.prepared import execute
+from syncplatform.core.prepared import Rider, execute
 
 from . import registry
 from .choices import BreakerState, TransactionState
@@ -94,25 +94,38 @@ def admit(tx, gate: Gate) -> bool:
 
 
 def may_admit_at_once(tx) -> bool:
-    """Whether ``admit_at_once`` can admit ``tx``: on PostgreSQL, unless it is waiting.
+    """Whether ``admit_at_once`` can admit ``tx``: on PostgreSQL, when it is received or retrying.
 
-    A waiting one keeps its place in the queue, which only the general way reads.
+    A waiting one keeps its place in the queue, which only the general way
+    reads; one whose lease ran out records that before its start.
     """
-    return connection.vendor == "postgresql" and tx.state != TransactionState.WAITING
+    return connection.vendor == "postgresql" and tx.state in _AT_ONCE_STATES
 
 
-def admit_at_once(tx, gate: Gate) -> bool:
-    """PostgreSQL's one-statement admission alone (breaker closed, nobody waiting, a slot free).
+_AT_ONCE_STATES = frozenset({TransactionState.RECEIVED, TransactionState.RETRYING})
 
-    True when ``tx`` now holds a slot (or its kind's gate has no target for
-    it); False otherwise, with nothing written, though the breaker's row may
-    stay locked until the end of the transaction: roll back to a savepoint
-    taken before, or go on with ``admit``.
+
+SLOT_TAKEN = "taken"  # the CTE of admit_at_once that returns the slot taken
+
+
+def admit_at_once(tx, gate: Gate, start: Rider) -> bool:
+    """PostgreSQL's one-statement admission (breaker closed, nobody waiting, a slot free).
+
+    ``start`` is the attempt's start, built to ride on ``SLOT_TAKEN``
+    (``tx.start_attempt(..., ride_when=SLOT_TAKEN)``): it is written in the
+    same statement when a slot is taken. True then (or when its kind's gate
+    has no target for ``tx``: the start alone). False otherwise, with nothing
+    written, though the breaker's row may stay locked until the end of the
+    transaction: go on with ``admit``.
     """
     target = gate.target(tx)
     if target is None:
-        return True
-    return _admit_at_once(target, tx, timezone.now())
+        ((_, started),) = _sql(
+            f"WITH {SLOT_TAKEN} AS (SELECT 1), {start.ctes} SELECT TRUE{start.select}",
+            start.params,
+        )
+        return _started(start, started)
+    return _admit_at_once(target, tx, timezone.now(), start)
 
 
 def release(tx, *, signal: str | None, error: str = "") -> None:
@@ -443,12 +456,12 @@ WITH breaker AS (
     UPDATE audit_gateslot SET holder_id = %s, lease_until = %s
     WHERE id = (SELECT id FROM free)
     RETURNING id
-)
-SELECT EXISTS (SELECT 1 FROM taken), EXISTS (SELECT 1 FROM breaker)
+), {start}
+SELECT EXISTS (SELECT 1 FROM taken), EXISTS (SELECT 1 FROM breaker){started}
 """
 
 
-def _admit_at_once(target: GateTarget, tx, now) -> bool:
+def _admit_at_once(target: GateTarget, tx, now, start: Rider) -> bool:
     """PostgreSQL: take the lowest free slot in one statement while nothing else is going on.
 
     True when ``tx`` holds a slot. False when the breaker is not closed (or
@@ -457,14 +470,14 @@ def _admit_at_once(target: GateTarget, tx, now) -> bool:
     general way since the statement's snapshot: the general path then
     decides, under the breaker lock this statement may already hold.
     """
-    if connection.vendor != "postgresql":
-        return False
     lease_until = now + timedelta(seconds=settings.SYNC_LEASE_SECONDS)
     capacity, key = target.capacity, target.key
+    sql = _ADMIT_AT_ONCE.format(start=start.ctes, started=start.select)
     params = [key, capacity, target.label, key, tx.pk, now, capacity, capacity, now]
-    ((taken, locked),) = _sql(_ADMIT_AT_ONCE, [*params, tx.pk, lease_until])
+    params += [tx.pk, lease_until, *start.params]
+    ((taken, locked, started),) = _sql(sql, params)
     if taken or not locked:
-        return taken
+        return _started(start, started) if taken else False
     # The breaker was closed and is now locked by us, but the statement read its
     # version, queue and slots in a snapshot older than its wait for the lock:
     # when anyone went the general way meanwhile (raising the version) it
@@ -472,8 +485,14 @@ def _admit_at_once(target: GateTarget, tx, now) -> bool:
     # every admission queued behind it (with 16 threads, most were). Holding the
     # lock, the same statement sees everything committed before it; only what
     # still holds ``tx`` back goes the general way.
-    ((taken, _),) = _sql(_ADMIT_AT_ONCE, [*params, tx.pk, lease_until])
-    return taken
+    ((taken, _, started),) = _sql(sql, params)
+    return _started(start, started) if taken else False
+
+
+def _started(start: Rider, started: int | None) -> bool:
+    if not start.landed(started):  # the claim holds the row's lock: it cannot be gone
+        raise DatabaseError("the attempt's start wrote nothing: its transaction row is gone")
+    return True
 
 
 _RELEASE_AT_ONCE = """

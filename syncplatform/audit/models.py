@@ -7,6 +7,7 @@ A kind with a gate may also go ``received``/``retrying`` -> ``waiting`` (held
 back by the in-flight cap or the breaker, no attempt spent) -> ``processing``.
 """
 
+import dataclasses
 import random
 import uuid
 from datetime import timedelta
@@ -17,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from syncplatform.core.prepared import insert_row, save_fields, save_fields_and_insert
+from syncplatform.core.prepared import Rider, insert_row, ride, save_fields, save_fields_and_insert
 
 from . import registry
 from .choices import (
@@ -238,8 +239,25 @@ class SyncTransaction(models.Model):
         for name in changed:
             loaded[name] = getattr(self, name)
 
+    def _ride_changes(self, event: "TransactionEvent", when: str) -> Rider:
+        """``_save_changes(event)`` riding in another statement (``core.prepared.ride``)."""
+        loaded = self._as_loaded  # the claim loads the whole row
+        changed = [name for name, value in loaded.items() if getattr(self, name) != value]
+        rider = ride(self, [*changed, "updated_at"], event, when=when)
+
+        def landed(inserted: int | None) -> bool:
+            if not rider.landed(inserted):
+                return False
+            for name in changed:
+                loaded[name] = getattr(self, name)
+            return True
+
+        return dataclasses.replace(rider, landed=landed)
+
     # --- transitions ---------------------------------------------------------
-    def _move(self, to_state, event_kind, message="", *, actor=None, **event_fields):
+    def _move(
+        self, to_state, event_kind, message="", *, actor=None, ride_when=None, **event_fields
+    ):
         from_state = self.state
         self.state = to_state
         event = TransactionEvent(
@@ -252,6 +270,8 @@ class SyncTransaction(models.Model):
             message=message,
             **event_fields,
         )
+        if ride_when is not None:
+            return self._ride_changes(event, ride_when)
         self._save_changes(event)
         return event
 
@@ -288,9 +308,17 @@ class SyncTransaction(models.Model):
         self._end_lease()
         return self._move(TransactionState.WAITING, EventKind.HELD, message)
 
-    def start_attempt(self, lease_seconds: int):
-        """Claim the row for one attempt; the lease lets the sweeper recover a lost worker."""
+    def start_attempt(self, lease_seconds: int, *, ride_when: str | None = None):
+        """Claim the row for one attempt; the lease lets the sweeper recover a lost worker.
+
+        ``ride_when``: the instance changes now, but the row only within
+        another statement, when its CTE of that name returns a row; the
+        ``Rider`` is returned (``core.prepared.ride``; PostgreSQL, a runnable
+        row as the claim loaded it). The event otherwise.
+        """
         now = timezone.now()
+        if ride_when is not None and self.state not in RUNNABLE_STATES:
+            raise InvalidTransition(f"only a runnable row's start rides; this one is {self.state}")
         if self.state == TransactionState.PROCESSING:
             if not self.lease_expired(now):
                 raise InvalidTransition(f"transaction {self.pk} is leased until {self.lease_until}")
@@ -301,7 +329,9 @@ class SyncTransaction(models.Model):
         self.lease_token = uuid.uuid4()
         self.lease_until = now + timedelta(seconds=lease_seconds)
         self.next_attempt_at = None
-        return self._move(TransactionState.PROCESSING, EventKind.ATTEMPT_STARTED)
+        return self._move(
+            TransactionState.PROCESSING, EventKind.ATTEMPT_STARTED, ride_when=ride_when
+        )
 
     def _record_lease_expired(self):
         # Whoever takes the row over from a lost worker says so, whether it

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 
 from connectors.errors import ConfigError, PermanentError, TransientError
 from syncplatform.core.errors import NeedsPerson
@@ -59,7 +59,28 @@ Handler = Callable[[SyncTransaction], Outcome]
 
 
 def claim(transaction_id: int) -> SyncTransaction | None:
-    """Start an attempt on the row if it is runnable now; None if there is nothing to do."""
+    """Start an attempt on the row if it is runnable now; None if there is nothing to do.
+
+    The claim's first statement is its connection's health check: a claim
+    that finds the connection broken (a PostgreSQL restart) claims once more
+    on a new one. Its transaction went with the old session, so nothing was
+    claimed; unless the session broke at the commit itself, when the claim
+    stands and the second finds the row leased, as a second delivery does
+    (the lease's end hands it to the sweeper).
+    """
+    if connection.connection is not None:
+        # Celery's hook (syncplatform/celery.py) left a check pending: Django's
+        # SELECT 1 before the next statement, a round trip per posting for a
+        # connection that served the previous task a moment ago.
+        connection.health_check_done = True
+    try:
+        return _claim(transaction_id)
+    except (OperationalError, InterfaceError):
+        connection.close_if_unusable_or_obsolete()  # closed: the next statement reconnects
+        return _claim(transaction_id)
+
+
+def _claim(transaction_id: int) -> SyncTransaction | None:
     with transaction.atomic():
         tx = _CLAIMABLE.first(transaction_id)
         if tx is None or not tx.is_claimable():
@@ -77,26 +98,25 @@ def claim(transaction_id: int) -> SyncTransaction | None:
 
 
 def _start_then_admit_at_once(tx: SyncTransaction, gate: gates.Gate) -> bool:
-    """PostgreSQL: write the attempt's start, then take a slot in one statement; True if taken.
+    """PostgreSQL: start the attempt and take a slot in one statement; True if both happened.
 
-    The slot's statement locks the gate's breaker row until the claim commits,
-    and every posting to that endpoint takes the same lock: taken last, it is
-    held for that statement and the commit, not for the attempt's writes as
-    well (with 16 threads, 7 postings on average queued on it; make bench).
-    When no slot is taken, the savepoint undoes the attempt's writes and the
-    lock, and ``gates.admit`` decides the general way.
+    The attempt's start rides in the slot's statement (written only when a
+    slot is taken), which locks the gate's breaker row until the claim
+    commits; every posting to that endpoint takes the same lock, so it is
+    held for that one statement and the commit (with 16 threads, 7 postings
+    on average queued on it when it was held longer; make bench). When no
+    slot is taken nothing is written, and ``gates.admit`` decides the
+    general way.
     """
     if not gates.may_admit_at_once(tx):
         return False
     as_claimed = dict(tx.__dict__)
     if "_as_loaded" in as_claimed:  # changed in place by each save
         as_claimed["_as_loaded"] = dict(as_claimed["_as_loaded"])
-    savepoint = transaction.savepoint()
-    tx.start_attempt(settings.SYNC_LEASE_SECONDS)
-    if gates.admit_at_once(tx, gate):
-        return True  # the savepoint ends with the claim's commit: no RELEASE round trip
-    transaction.savepoint_rollback(savepoint)
-    tx.__dict__.update(as_claimed)
+    start = tx.start_attempt(settings.SYNC_LEASE_SECONDS, ride_when=gates.SLOT_TAKEN)
+    if gates.admit_at_once(tx, gate, start):
+        return True
+    tx.__dict__.update(as_claimed)  # the instance back as the row still is
     return False
 
 

@@ -24,7 +24,10 @@ model, field set and database, with the values ``Model.save()`` would write
 (each field's ``pre_save`` and ``get_db_prep_save``). ``save_fields`` sends
 ``pre_save`` and ``post_save`` as ``save(update_fields=...)`` does;
 ``insert_row`` sends none (as ``bulk_create``), so it is for models nobody
-listens to, such as the append-only transaction events.
+listens to, such as the append-only transaction events. ``ride`` builds
+``save_fields_and_insert`` without sending it, for another statement to carry
+in its WITH list and run only when one of its own CTEs returned a row: the
+attempt's start rides in the statement that takes its gate's slot.
 
 On PostgreSQL each of these statements, and the hand-written SQL of the
 gates and the runner (``execute``), is also prepared on the server: the
@@ -213,6 +216,51 @@ def save_fields_and_insert(
     return row
 
 
+@dataclass(frozen=True)
+class Rider:
+    """``save_fields_and_insert`` built but not sent: it rides in another statement (PostgreSQL).
+
+    ``ctes`` go at the end of that statement's WITH list: they update the
+    instance's row, and insert the new row from it, only when the CTE the
+    rider was built for (``when``) returned a row. ``select`` goes at the end
+    of the statement's SELECT list and gives the new row's id, or NULL when
+    nothing was written; ``landed`` takes that value, completes the instances
+    as ``save_fields_and_insert`` would and says whether they were written.
+    """
+
+    ctes: str
+    params: list
+    select: str
+    landed: Callable[[int | None], bool]
+
+
+def ride(instance: Model, names: Iterable[str], row: Model, *, when: str) -> Rider:
+    """``save_fields_and_insert(instance, names, row)`` to run in another statement, if ``when``.
+
+    For a write that must happen only together with another one, such as an
+    attempt's start with the taking of a slot: one round trip, no savepoint
+    to undo it. ``pre_save`` is sent now, ``post_save`` when it landed.
+    """
+    using = instance._state.db or DEFAULT_DB_ALIAS
+    connection = connections[using]
+    fields, _ = _update_of(type(instance), frozenset(names), using)
+    values = _update_values(instance, fields, using)
+    row_fields, row_values = insert_values(row, connection)
+    ctes = _ride_of(type(instance), frozenset(names), type(row), row_fields, when, using)
+
+    def landed(inserted: int | None) -> bool:
+        if inserted is None:
+            return False
+        _saved(instance, fields, using)
+        row.pk = inserted
+        row._state.db, row._state.adding = using, False
+        return True
+
+    new_id = connection.ops.quote_name(type(row)._meta.pk.column)
+    select = f", (SELECT {new_id} FROM rider_row)"  # noqa: S608 - our names
+    return Rider(ctes, [*values, instance.pk, *row_values], select, landed)
+
+
 def _update_values(instance: Model, fields: tuple[Field, ...], using: str) -> list:
     """``pre_save`` sent, the database values of ``fields`` (``auto_now`` refreshed)."""
     update_fields = frozenset(field.name for field in fields)
@@ -261,6 +309,24 @@ def _update_then_insert_of(
     model, names: frozenset[str], row_model, row_fields: tuple[Field, ...], using: str
 ) -> str:
     _, update = _update_of(model, names, using)
+    insert = _insert_from_of(row_model, row_fields, "changed", using)
+    return f"WITH changed AS ({update} RETURNING 1) {insert}"
+
+
+@cache
+def _ride_of(
+    model, names: frozenset[str], row_model, row_fields: tuple[Field, ...], when: str, using: str
+) -> str:
+    _, update = _update_of(model, names, using)
+    insert = _insert_from_of(row_model, row_fields, "rider_changed", using)
+    return (
+        f"rider_changed AS ({update} AND EXISTS (SELECT 1 FROM {when}) RETURNING 1), "  # noqa: S608
+        f"rider_row AS ({insert})"
+    )
+
+
+def _insert_from_of(row_model, row_fields: tuple[Field, ...], source: str, using: str) -> str:
+    """INSERT of one row per row of the CTE ``source``, its values parameters."""
     _refuse_placeholders(row_fields)
     connection = connections[using]
     quote = connection.ops.quote_name
@@ -268,9 +334,8 @@ def _update_then_insert_of(
     # Typed, since a SELECT list gives PostgreSQL no column to infer a parameter's type from.
     values = ", ".join(f"CAST(%s AS {field.cast_db_type(connection)})" for field in row_fields)
     return (
-        f"WITH changed AS ({update} RETURNING 1) "  # noqa: S608 - our names
-        f"INSERT INTO {quote(row_model._meta.db_table)} ({columns}) "
-        f"SELECT {values} FROM changed RETURNING {quote(row_model._meta.pk.column)}"
+        f"INSERT INTO {quote(row_model._meta.db_table)} ({columns}) "  # noqa: S608 - our names
+        f"SELECT {values} FROM {source} RETURNING {quote(row_model._meta.pk.column)}"
     )
 
 

@@ -2,10 +2,12 @@
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from celery.signals import task_prerun
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from connectors.errors import ConfigError, PermanentError, TransientError
@@ -429,3 +431,62 @@ def test_given_outcome_with_failure_then_apply_commits_and_the_transaction_fails
         "edi_rejected: set 0003: W06 missing",
         "ST*945*0003",
     )
+
+
+# --- the claim is its connection's health check -------------------------------------------
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def terminate_session(pid: int) -> None:
+    """End a PostgreSQL session from another one, as a restart of the server does."""
+
+    def terminate():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+            for _ in range(100):
+                cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
+                if cursor.fetchone() is None:
+                    return
+                time.sleep(0.05)
+        raise AssertionError(f"session {pid} did not end")
+
+    in_other_connection(terminate)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_given_the_session_ended_between_tasks_when_claimed_then_claimed_once_on_a_new_one(
+    new_transaction,
+):
+    tx = new_transaction("WEB-PGR")
+    ended = backend_pid()
+    terminate_session(ended)
+    task_prerun.send(sender=None, task_id="next-task", task=None)  # as before every task
+
+    result = run_transaction(tx.pk, lambda claimed: Outcome("posted"))
+
+    assert (result.state, result.attempts) == (TransactionState.SUCCEEDED, 1)
+    assert kinds(result) == ["received", "attempt.started", "attempt.succeeded"]
+    assert backend_pid() != ended
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_on_a_connection_that_served_the_last_task_sends_no_health_check(
+    new_transaction, monkeypatch
+):
+    tx = new_transaction("WEB-HC")
+    backend_pid()  # the connection is open, as after the previous task
+    task_prerun.send(sender=None, task_id="next-task", task=None)
+    checks = []
+    wrapper = type(connections["default"])
+    is_usable = wrapper.is_usable
+    monkeypatch.setattr(wrapper, "is_usable", lambda self: checks.append(1) or is_usable(self))
+
+    result = run_transaction(tx.pk, lambda claimed: Outcome("posted"))
+
+    assert result.state == TransactionState.SUCCEEDED
+    assert checks == []  # Django's SELECT 1: the claim's own statement checks the session

@@ -14,7 +14,9 @@ from syncplatform.audit.choices import EventKind
 from syncplatform.audit.models import SyncTransaction, TransactionEvent
 from syncplatform.core.prepared import (
     PreparedQuery,
+    execute,
     insert_row,
+    ride,
     save_fields,
     save_fields_and_insert,
 )
@@ -233,3 +235,46 @@ def test_a_transition_of_a_row_gone_meanwhile_records_no_event(db):
 
     assert event.pk is None
     assert not TransactionEvent.objects.filter(message="m").exists()
+
+
+def run_with_guard(rider, guard_rows: int):
+    """A host statement whose CTE ``guard`` returns ``guard_rows`` rows, the rider in its WITH."""
+    with connection.cursor() as cursor:
+        execute(
+            cursor,
+            f"WITH guard AS (SELECT n FROM generate_series(1, %s) AS n), {rider.ctes} "  # noqa: S608
+            f"SELECT (SELECT count(*) FROM guard){rider.select}",
+            [guard_rows, *rider.params],
+        )
+        return cursor.fetchone()
+
+
+@pytest.mark.parametrize("guard_rows", [1, 0])
+def test_a_rider_writes_its_change_and_row_only_when_its_guard_returned_a_row(db, guard_rows):
+    row = SyncTransaction.objects.create(kind="k", correlation_id="c", business_key="B-3")
+    row = SyncTransaction.objects.get(pk=row.pk)
+    row.state = "processing"
+    event = TransactionEvent(transaction=row, kind=EventKind.ATTEMPT_STARTED, message="ride")
+    heard = []
+
+    def listen(sender, instance, update_fields, **_):
+        heard.append((instance.pk, update_fields))
+
+    post_save.connect(listen, sender=SyncTransaction)
+    try:
+        rider = ride(row, ["state", "updated_at"], event, when="guard")
+        (guarded, inserted) = run_with_guard(rider, guard_rows)
+        landed = rider.landed(inserted)
+    finally:
+        post_save.disconnect(listen, sender=SyncTransaction)
+
+    stored = SyncTransaction.objects.get(pk=row.pk)
+    if guard_rows:
+        assert landed and event.pk == inserted and event._state.adding is False
+        assert stored.state == "processing"
+        assert list(stored.events.values_list("message", flat=True)) == ["ride"]
+        assert heard == [(row.pk, frozenset({"state", "updated_at"}))]
+    else:
+        assert (guarded, inserted, landed, event.pk) == (0, None, False, None)
+        assert stored.state == "received" and not stored.events.exists()
+        assert heard == []

@@ -19,10 +19,10 @@ from tests.orders.test_orders_erp_value import (  # noqa: F401 - fixtures
 )
 
 # BEGIN/COMMIT of the claim and of the outcome included. The claim: the row, the
-# order with its ERP endpoint, the breaker, the slots, the slot, the row, its event;
-# the handler: the lines and the mapping stamp; the outcome: the row's lease, the
-# breaker, the slot, the waiters, the order, the row, its event.
-MOST_STATEMENTS_PER_POSTING = 20
+# order with its ERP endpoint, the slot taken with the attempt's start and its event
+# (one statement); the handler: the lines and the mapping stamp; the outcome: the
+# row's lease, the order, the row with its event, the slot freed.
+MOST_STATEMENTS_PER_POSTING = 13
 
 
 def statements_of_posting(order) -> list[str]:
