@@ -44,8 +44,16 @@ class GateSlot(models.Model):
     A worker killed while holding a slot leaves it to expire with its lease.
     """
 
-    breaker = models.ForeignKey(Breaker, on_delete=models.CASCADE, related_name="slots")
+    # The (breaker, number) constraint's index serves look-ups by breaker.
+    breaker = models.ForeignKey(
+        Breaker, on_delete=models.CASCADE, related_name="slots", db_index=False
+    )
     number = models.PositiveIntegerField()
+    # Not indexed, on purpose: every posting takes a slot and frees it, and with no
+    # index on the columns those two updates change PostgreSQL updates the row in
+    # place (HOT) instead of adding a row version and index entries each time, so the
+    # table stays a page or two at peak. The slots are few (the endpoints' caps
+    # together), so finding a holder's reads them all.
     holder_id = models.PositiveBigIntegerField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
 
@@ -53,7 +61,6 @@ class GateSlot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["breaker", "number"], name="gate_slot_number_uniq")
         ]
-        indexes = [models.Index(fields=["holder_id"], name="gate_slot_holder_idx")]
 
     def __str__(self):
         return f"slot {self.number} of {self.breaker_id}: {self.holder_id or 'free'}"

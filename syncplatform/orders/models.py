@@ -74,7 +74,7 @@ class Order(TimeStampedModel):
     idempotency_scope = models.CharField(max_length=60)
     idempotency_key = models.CharField(max_length=255)
     request_sha256 = models.CharField(max_length=64)
-    correlation_id = models.CharField(max_length=64, db_index=True)
+    correlation_id = models.CharField(max_length=64)
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.RECEIVED, editable=False
     )
@@ -98,7 +98,7 @@ class Order(TimeStampedModel):
     tax_total = models.DecimalField(**MONEY)
     discount_total = models.DecimalField(**MONEY)
     grand_total = models.DecimalField(**MONEY)
-    erp_document_number = models.CharField(max_length=20, blank=True, db_index=True)
+    erp_document_number = models.CharField(max_length=20, blank=True)
     # The outbound delivery the ERP created with the sales order (SAP's immediate
     # delivery); the shipment confirmation (SHPCON IDoc) names it.
     erp_delivery_number = models.CharField(max_length=20, blank=True)
@@ -129,6 +129,10 @@ class Order(TimeStampedModel):
                 name="order_channel_name",
                 condition=~models.Q(channel_order_name=""),
             ),
+            # Exact look-ups only: without db_index's "_like" twin, which every
+            # intake and every posting wrote for LIKE prefixes nobody searches.
+            models.Index(fields=["correlation_id"], name="order_correlation_idx"),
+            models.Index(fields=["erp_document_number"], name="order_erp_document_idx"),
         ]
 
     def __str__(self):
