@@ -230,18 +230,65 @@ def test_an_admission_that_waited_while_another_went_the_general_way_takes_its_s
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_claim_locks_the_breaker_after_writing_the_attempts_start(toy, published):  # noqa: F811
+def test_a_claim_locks_the_breaker_in_its_last_statement_which_also_starts_the_attempt(
+    toy,  # noqa: F811
+    published,
+):
     # given: the breaker and its slots exist
     finish(claim(toy("L-0").pk), outcome=Outcome("ok"), signal="answered")
+    posting = toy("L-1")
 
     # when
     with CaptureQueriesContext(connection) as claimed:
-        assert claim(toy("L-1").pk) is not None
+        assert claim(posting.pk) is not None
 
     # then: the statement that locks the breaker (every posting to it waits for that
-    # lock) is the claim's last before the commit, not its first
+    # lock) is the claim's last before the commit, and it writes the attempt's start
+    # and its event too: no savepoint, no second round trip under the lock
     statements = [q["sql"] for q in claimed.captured_queries]
     gate_at = next(i for i, sql in enumerate(statements) if "audit_breaker" in sql)
-    event_at = next(i for i, sql in enumerate(statements) if "audit_transactionevent" in sql)
-    assert event_at < gate_at, statements
-    assert all("audit_" not in sql for sql in statements[gate_at + 1 :]), statements
+    assert statements[gate_at + 1 :] == ["COMMIT"], statements
+    assert 'UPDATE "audit_synctransaction"' in statements[gate_at]
+    assert 'INSERT INTO "audit_transactionevent"' in statements[gate_at]
+    assert not [sql for sql in statements if "SAVEPOINT" in sql], statements
+    assert [kind for kind in state_of(posting).events.values_list("kind", flat=True)] == [
+        EventKind.RECEIVED,
+        EventKind.ATTEMPT_STARTED,
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_release_that_waited_while_another_went_the_general_way_frees_its_slot_at_once(
+    toy,  # noqa: F811
+    published,
+):
+    # given: three slots, two held
+    CAPACITY["value"] = 3
+    first, second = claim(toy("R-1").pk), claim(toy("R-2").pk)
+    version = Breaker.objects.get(key=KEY).version
+    released = []
+
+    def record_the_outcome():
+        try:
+            released.append(finish(second, outcome=Outcome("ok"), signal="answered"))
+        finally:
+            connections.close_all()
+
+    # when: the outcome's statement waits for the breaker while another session goes
+    # the general way (which raises the version), so its snapshot is out of date
+    # once it holds the lock
+    with transaction.atomic():
+        Breaker.objects.filter(key=KEY).update(version=F("version") + 1)
+        releaser = threading.Thread(target=record_the_outcome)
+        releaser.start()
+        wait_until_a_session_waits_for_a_lock()
+    releaser.join(30)
+
+    # then: holding the lock it looked again and freed its slot in one statement,
+    # instead of going the general way too (which raises the version again, for
+    # every release and admission queued behind it: make bench saw one general
+    # path per posting once such a cascade began)
+    assert released and released[0].state == TransactionState.SUCCEEDED
+    assert Breaker.objects.get(key=KEY).version == version + 1
+    holders = set(GateSlot.objects.exclude(holder_id=None).values_list("holder_id", flat=True))
+    assert holders == {first.pk}
