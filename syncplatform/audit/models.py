@@ -229,34 +229,37 @@ class SyncTransaction(models.Model):
         ``event``, the transition's, is inserted with it (one round trip less
         on PostgreSQL, where the posting's claim and outcome each make one).
         """
-        loaded = getattr(self, "_as_loaded", None)
-        if loaded is None:
+        if getattr(self, "_as_loaded", None) is None:
             self.save()
             if event is not None:
                 insert_row(event, using=self._state.db)
             return
-        changed = [name for name, value in loaded.items() if getattr(self, name) != value]
+        changed = self._changed_since_loaded()
         if event is None:
             save_fields(self, [*changed, "updated_at"])
         else:  # with its event, in one statement on PostgreSQL
             save_fields_and_insert(self, [*changed, "updated_at"], event)
-        for name in changed:
-            loaded[name] = getattr(self, name)
+        self._mark_loaded(changed)
 
     def _ride_changes(self, event: "TransactionEvent", when: str) -> Rider:
         """``_save_changes(event)`` riding in another statement (``core.prepared.ride``)."""
-        loaded = self._as_loaded  # the claim loads the whole row
-        changed = [name for name, value in loaded.items() if getattr(self, name) != value]
+        changed = self._changed_since_loaded()  # the claim loads the whole row
         rider = ride(self, [*changed, "updated_at"], event, when=when)
 
         def landed(inserted: int | None) -> bool:
             if not rider.landed(inserted):
                 return False
-            for name in changed:
-                loaded[name] = getattr(self, name)
+            self._mark_loaded(changed)
             return True
 
         return dataclasses.replace(rider, landed=landed)
+
+    def _changed_since_loaded(self) -> list[str]:
+        return [name for name, value in self._as_loaded.items() if getattr(self, name) != value]
+
+    def _mark_loaded(self, names: list[str]) -> None:
+        for name in names:
+            self._as_loaded[name] = getattr(self, name)
 
     # --- transitions ---------------------------------------------------------
     def _move(

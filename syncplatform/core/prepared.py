@@ -201,19 +201,29 @@ def save_fields_and_insert(
     if connection.vendor != "postgresql":
         save_fields(instance, names, using)
         return insert_row(row, using)
-    fields, _ = _update_of(type(instance), frozenset(names), using)
-    values = _update_values(instance, fields, using)
-    row_fields, row_values = insert_values(row, connection)
+    fields, row_fields, params = _change_and_row(instance, names, row, using)
     sql = _update_then_insert_of(type(instance), frozenset(names), type(row), row_fields, using)
     with connection.cursor() as cursor:
-        execute(cursor, sql, [*values, instance.pk, *row_values])
+        execute(cursor, sql, params)
         inserted = cursor.fetchone()
     if inserted is None:
         raise DatabaseError("Save with update_fields did not affect any rows.")
-    _saved(instance, fields, using)
-    row.pk = inserted[0]
-    row._state.db, row._state.adding = using, False
+    _saved_with_row(instance, fields, row, inserted[0], using)
     return row
+
+
+def _change_and_row(instance: Model, names: Iterable[str], row: Model, using: str):
+    """(fields, the row's fields, parameters) of the UPDATE of ``names`` and ``row``'s INSERT."""
+    fields, _ = _update_of(type(instance), frozenset(names), using)
+    values = _update_values(instance, fields, using)
+    row_fields, row_values = insert_values(row, connections[using])
+    return fields, row_fields, [*values, instance.pk, *row_values]
+
+
+def _saved_with_row(instance: Model, fields, row: Model, row_pk: int, using: str) -> None:
+    _saved(instance, fields, using)
+    row.pk = row_pk
+    row._state.db, row._state.adding = using, False
 
 
 @dataclass(frozen=True)
@@ -242,23 +252,18 @@ def ride(instance: Model, names: Iterable[str], row: Model, *, when: str) -> Rid
     to undo it. ``pre_save`` is sent now, ``post_save`` when it landed.
     """
     using = instance._state.db or DEFAULT_DB_ALIAS
-    connection = connections[using]
-    fields, _ = _update_of(type(instance), frozenset(names), using)
-    values = _update_values(instance, fields, using)
-    row_fields, row_values = insert_values(row, connection)
+    fields, row_fields, params = _change_and_row(instance, names, row, using)
     ctes = _ride_of(type(instance), frozenset(names), type(row), row_fields, when, using)
 
     def landed(inserted: int | None) -> bool:
         if inserted is None:
             return False
-        _saved(instance, fields, using)
-        row.pk = inserted
-        row._state.db, row._state.adding = using, False
+        _saved_with_row(instance, fields, row, inserted, using)
         return True
 
-    new_id = connection.ops.quote_name(type(row)._meta.pk.column)
+    new_id = connections[using].ops.quote_name(type(row)._meta.pk.column)
     select = f", (SELECT {new_id} FROM rider_row)"  # noqa: S608 - our names
-    return Rider(ctes, [*values, instance.pk, *row_values], select, landed)
+    return Rider(ctes, params, select, landed)
 
 
 def _update_values(instance: Model, fields: tuple[Field, ...], using: str) -> list:
