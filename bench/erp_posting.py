@@ -26,6 +26,14 @@ this shared machine's speed moved by 40 % within an hour (session 10). The
 platform's CPU per order beyond zeep's own is the worker's CPU per order less
 the ceiling clients' (both build the same envelopes through zeep).
 
+What bounds the ratio on this machine (printed after the figures): the CPU
+per order outside the platform's own Python -- zeep, the sandbox ERP,
+PostgreSQL, RabbitMQ, and Celery's floor (empty tasks on the same lane,
+bench/celery_floor.py) -- shares the cores with the workers. The bench
+prints the most the platform could post with no Python of its own at all,
+the Python per order the target would leave it, both again as if PostgreSQL
+ran on a host of its own, and what it spends.
+
 Each baseline run and the platform get their own sandbox ERP (default
 gunicorn settings) on a fresh store, so the same external references do not
 collide. The baseline runs before and after the platform (it takes seconds)
@@ -50,6 +58,7 @@ from pathlib import Path
 
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repo, not bench/, on the path
 
+from bench.celery_floor import CeleryFloor, measure_celery_floor  # noqa: E402
 from bench.cpu import cpu_per_item, stack_cpu_ms, stack_meter  # noqa: E402
 from bench.report import Comparison, Target, announce  # noqa: E402
 from bench.servers import BenchSetupError  # noqa: E402
@@ -220,6 +229,72 @@ def correctness_problems(name: str, run: PostingRun, count: int) -> list[str]:
     return problems
 
 
+@dataclass(frozen=True)
+class RatioBound:
+    """What the ratio can reach on ``cores`` shared cores, from one run's measured parts.
+
+    ``outside_ms`` is a posting's CPU outside the platform's own Python, on
+    the same cores as the workers: zeep (the ceiling clients' CPU), the
+    sandbox ERP, PostgreSQL as measured (the posting's statements; fewer
+    would lower it, but the cap, the breaker and the audit trail the issue
+    asks for live there), RabbitMQ, and Celery's own handling of a task (an
+    empty task on the same lane). ``own_ms`` is the platform's Python: the
+    worker's CPU less zeep's and Celery's floor.
+    """
+
+    cores: int
+    ceiling_rate: float
+    outside_ms: float
+    postgres_ms: float
+    own_ms: float
+
+    def most(self, without_postgres: bool = False) -> float:
+        """Orders/s with every core busy and no platform Python at all."""
+        return self.cores * 1000 / (self.outside_ms - (self.postgres_ms if without_postgres else 0))
+
+    def budget_ms(self, without_postgres: bool = False) -> float:
+        """The platform's Python per order that the target's ratio leaves."""
+        spare = self.cores * 1000 / (TARGET_RATIO * self.ceiling_rate)
+        return spare - (self.outside_ms - (self.postgres_ms if without_postgres else 0))
+
+
+def ratio_bound(
+    platform: PostingRun, count: int, zeep_ms: float, floor: CeleryFloor, ceiling_rate: float
+) -> RatioBound:
+    per_order = {
+        name: platform.cpu_seconds.get(name, 0) / count * 1000
+        for name in ("sandbox erp", "postgres", "rabbitmq")
+    }
+    worker_ms = platform.cpu_seconds["worker"] / count * 1000
+    return RatioBound(
+        cores=os.cpu_count() or 1,
+        ceiling_rate=ceiling_rate,
+        outside_ms=zeep_ms + sum(per_order.values()) + floor.worker_ms,
+        postgres_ms=per_order["postgres"],
+        own_ms=worker_ms - zeep_ms - floor.worker_ms,
+    )
+
+
+def print_bound(bound: RatioBound, floor: CeleryFloor) -> None:
+    print(
+        f"Celery's floor (the same lane, tasks with an empty body): worker "
+        f"{floor.worker_ms:.2f} ms, RabbitMQ {floor.broker_ms:.2f} ms per task"
+    )
+    print(
+        f"what bounds the ratio: {bound.outside_ms:.2f} ms per order outside the platform's "
+        f"Python (zeep, sandbox ERP, PostgreSQL {bound.postgres_ms:.2f}, RabbitMQ, Celery's "
+        f"floor) on the same {bound.cores} cores. With no platform Python at all: at most "
+        f"{bound.most():,.0f} orders/s = {bound.most() / bound.ceiling_rate:.2f}x the ceiling; "
+        f"{TARGET_RATIO}x leaves the platform's Python (claim, order, outcome) "
+        f"{bound.budget_ms():.2f} ms per order, and it spends {bound.own_ms:.2f}"
+    )
+    print(
+        "with PostgreSQL on a host of its own: at most "
+        f"{bound.most(without_postgres=True) / bound.ceiling_rate:.2f}x, and {TARGET_RATIO}x "
+        f"leaves the platform's Python {bound.budget_ms(without_postgres=True):.2f} ms per order"
+    )
+
+
 def parse_arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=1000, help="orders per side (1000)")
@@ -263,6 +338,7 @@ def main() -> int:
         print(f"zeep only (ceiling, after): {ceilings[1].rate:,.1f} orders/s", flush=True)
     finally:
         erp.stop()
+    floor = measure_celery_floor(database_url, WORKER_PROCESSES, arguments.threads, count, folder)
 
     baseline_rate, baseline_cpu = together(baselines)
     ceiling_rate, ceiling_cpu = together(ceilings)
@@ -289,6 +365,8 @@ def main() -> int:
         f"{platform.cpu_seconds.get('rabbitmq', 0) / count * 1000:.2f} ms beside it"
     )
     print(f"load average: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    bound = ratio_bound(platform, count, zeep_ms, floor, ceiling_rate)
+    print_bound(bound, floor)
     problems = correctness_problems("platform", platform, count)
     for number, ceiling in enumerate(ceilings, 1):
         problems += correctness_problems(f"zeep only run {number}", ceiling, count)
@@ -302,7 +380,8 @@ def main() -> int:
             name="erp_posting",
             measured=f"{platform.rate:,.1f} orders/s ({WORKER_PROCESSES} realtime processes x "
             f"-P threads -c {arguments.threads}, zeep), "
-            f"platform CPU {platform_ms:.1f} ms/order beside zeep's {zeep_ms:.1f}",
+            f"platform CPU {platform_ms:.1f} ms/order beside zeep's {zeep_ms:.1f}; "
+            f"bound on {bound.cores} shared cores {bound.most() / ceiling_rate:.2f}x",
             baseline=f"{ceiling_rate:,.1f} orders/s (zeep-only ceiling, 2 processes, "
             "before and after the platform)",
             ratio=ceiling_ratio,

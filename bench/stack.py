@@ -136,21 +136,33 @@ def start_sandbox_erp(name: str, store: Path) -> tuple[ServerProcess, str]:
 
 
 def start_realtime_workers(
-    database_url: str, processes: int, threads: int, *, name: str = "realtime"
+    database_url: str,
+    processes: int,
+    threads: int,
+    *,
+    name: str = "realtime",
+    settings_module: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> list[ServerProcess]:
     """Production's realtime lane on the benchmark database: ``processes`` x ``-P threads``.
 
     Started together and returned once every one is ready (all stopped if one
-    is not); logs ``worker-<name>-<n>.log``. They run on production settings;
-    ``BENCH_WORKER_SETTINGS`` names another settings module, to measure a
-    change before making it.
+    is not); logs ``worker-<name>-<n>.log``. They run on production settings
+    unless ``settings_module`` (or ``BENCH_WORKER_SETTINGS``, to measure a change
+    before making it) names another; ``extra_env`` adds to their environment.
     """
-    settings_module = os.environ.get("BENCH_WORKER_SETTINGS", "syncplatform.settings")
+    settings_module = settings_module or os.environ.get(
+        "BENCH_WORKER_SETTINGS", "syncplatform.settings"
+    )
     workers = [
         ServerProcess(
             f"worker-{name}-{number}",
             realtime_worker_command(f"bench-{name}-{number}", "-P", "threads", "-c", str(threads)),
-            env=child_env(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE=settings_module),
+            env=child_env(
+                DATABASE_URL=database_url,
+                DJANGO_SETTINGS_MODULE=settings_module,
+                **(extra_env or {}),
+            ),
         )
         for number in range(1, processes + 1)
     ]
