@@ -36,7 +36,9 @@ raised the version again for everyone queued behind it, and one general path
 per posting followed. A slot taken meanwhile by another one-statement
 admission is caught by the row lock's recheck. Anything else (failures
 counted, a changed cap, waiters, a transient failure to record) goes the
-general way.
+general way. The writes the claim and the outcome must make anyway ride in
+these statements (``core.prepared.ride``): the attempt's start, only when a
+slot is taken; the outcome's success, always, whatever the release finds.
 """
 
 import logging
@@ -132,13 +134,27 @@ def admit_at_once(tx, gate: Gate, start: Rider) -> bool:
     return _admit_at_once(target, tx, timezone.now(), start)
 
 
-def release(tx, *, signal: str | None, error: str = "") -> None:
+RELEASING = "releasing"  # the CTE of the release's statement that a transition rides on
+
+
+def may_release_at_once(signal: str | None) -> bool:
+    """Whether ``release`` tries its one statement, which an outcome's transition may ride in.
+
+    On PostgreSQL, unless the partner did not answer: the breaker counts that.
+    """
+    return connection.vendor == "postgresql" and signal != "transient"
+
+
+def release(tx, *, signal: str | None, error: str = "", transition: Rider | None = None) -> None:
     """Inside the outcome's transaction: free ``tx``'s slot and tell its breaker what happened.
 
     ``signal`` is ``"transient"`` (no answer: timeout, outage), ``"answered"``
     (the partner answered, yes or no) or None (nothing learnt about the partner).
+    ``transition``: the outcome's, built to ride on ``RELEASING``
+    (``tx.succeed(..., ride_when=RELEASING)``) when ``may_release_at_once``:
+    written in the release's first statement whatever the release finds.
     """
-    if signal != "transient" and _release_at_once(tx) is not None:
+    if may_release_at_once(signal) and _release_at_once(tx, transition) is not None:
         return  # freed with nothing to tell its breaker or its queue, or it held none
     breaker = _fetch_breaker(
         "id IN (SELECT breaker_id FROM audit_gateslot WHERE holder_id = %s)", [tx.pk]
@@ -500,7 +516,7 @@ def _started(start: Rider, started: int | None) -> bool:
 
 
 _RELEASE_AT_ONCE = """
-WITH breaker AS (
+WITH {releasing} AS (SELECT 1), breaker AS (
     SELECT id, version FROM audit_breaker
     WHERE id = (SELECT breaker_id FROM audit_gateslot WHERE holder_id = %s LIMIT 1)
     AND state = 'closed' AND consecutive_failures = 0
@@ -513,28 +529,38 @@ WITH breaker AS (
         AND NOT EXISTS (SELECT 1 FROM audit_gatewaiter WHERE breaker_id = breaker.id)
     )
     RETURNING id
-)
+){transition}
 SELECT EXISTS (SELECT 1 FROM freed), EXISTS (SELECT 1 FROM audit_gateslot WHERE holder_id = %s),
-    EXISTS (SELECT 1 FROM breaker)
+    EXISTS (SELECT 1 FROM breaker){landed}
 """
+_RELEASE_ALONE = _RELEASE_AT_ONCE.format(releasing=RELEASING, transition="", landed="")
 
 
-def _release_at_once(tx) -> bool | None:
+def _release_at_once(tx, transition: Rider | None = None) -> bool | None:
     """PostgreSQL: free ``tx``'s slot in one statement when its breaker has nothing to learn.
 
     True: freed (breaker closed with no failures counted, nobody waiting,
     nobody went the general way since the snapshot). False: ``tx`` held no
-    slot. None: the general path must run (always on SQLite).
+    slot. None: the general path must run. ``transition`` is written in the
+    first statement in every case.
     """
-    if connection.vendor != "postgresql":
-        return None
-    ((freed, held, locked),) = _sql(_RELEASE_AT_ONCE, [tx.pk, tx.pk, tx.pk])
+    params = [tx.pk, tx.pk, tx.pk]
+    if transition is None:
+        ((freed, held, locked),) = _sql(_RELEASE_ALONE, params)
+    else:
+        sql = _RELEASE_AT_ONCE.format(
+            releasing=RELEASING, transition=f", {transition.ctes}", landed=transition.select
+        )
+        # its CTEs come after the release's and before the final SELECT's parameter
+        ((freed, held, locked, inserted),) = _sql(sql, [tx.pk, tx.pk, *transition.params, tx.pk])
+        if not transition.landed(inserted):  # the outcome holds the row's lock: never
+            raise DatabaseError("the outcome's transition wrote nothing: its row is gone")
     if held and locked and not freed:
         # As in _admit_at_once: holding the lock now, the same statement sees what
         # was committed while it waited. Going the general way on a stale snapshot
         # raised the version for every release and admission queued behind it, which
         # then went the general way too: one general path per posting (make bench).
-        ((freed, held, _),) = _sql(_RELEASE_AT_ONCE, [tx.pk, tx.pk, tx.pk])
+        ((freed, held, _),) = _sql(_RELEASE_ALONE, params)
     if freed:
         return True
     return None if held else False

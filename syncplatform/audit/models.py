@@ -351,7 +351,15 @@ class SyncTransaction(models.Model):
             message="the worker holding the lease stopped answering",
         )
 
-    def succeed(self, message: str, *, duration_ms: int | None = None, excerpt: str = ""):
+    def succeed(
+        self,
+        message: str,
+        *,
+        duration_ms: int | None = None,
+        excerpt: str = "",
+        ride_when: str | None = None,
+    ):
+        """End the attempt in success; ``ride_when`` as for ``start_attempt`` (the release's)."""
         self._require(TransactionState.PROCESSING)
         self._end_lease()
         self.finished_at = timezone.now()
@@ -360,6 +368,7 @@ class SyncTransaction(models.Model):
             TransactionState.SUCCEEDED,
             EventKind.ATTEMPT_SUCCEEDED,
             message,
+            ride_when=ride_when,
             duration_ms=duration_ms,
             excerpt=excerpt,
         )

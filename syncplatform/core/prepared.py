@@ -10,10 +10,10 @@ which the execution and the instances 0.3 ms (measured on the bench database,
 ``PreparedQuery`` compiles its queryset the first time it runs on a database
 alias, with sentinel values in place of the arguments, and keeps the SQL,
 where each argument goes, the converters and how rows become instances
-(``select_related`` included). Each later run only executes and builds. The
-instances are the ones the queryset itself would give. It relies on
-Django's compiler internals (``get_converters``, ``klass_info``,
-``get_related_populators``); ``tests/core/test_core_prepared.py`` compares
+(``select_related`` and annotations included). Each later run only executes
+and builds. The instances are the ones the queryset itself would give. It
+relies on Django's compiler internals (``get_converters``, ``klass_info``,
+``get_related_populators``, ``annotation_col_map``); ``tests/core/test_core_prepared.py`` compares
 its results with the queryset's own on PostgreSQL, and the embedded default's
 end-to-end test runs the posting path through it on SQLite, so a Django
 upgrade that changes them fails there first.
@@ -80,6 +80,7 @@ class _Compiled:
     columns: slice  # the main model's columns in a row
     attnames: list[str]
     populators: list
+    annotations: tuple[tuple[str, int], ...]  # (attribute, position in a row)
 
 
 class PreparedQuery:
@@ -132,6 +133,8 @@ class PreparedQuery:
         instance = compiled.model.from_db(using, compiled.attnames, row[compiled.columns])
         for populator in compiled.populators:
             populator.populate(row, instance)
+        for name, position in compiled.annotations:
+            setattr(instance, name, row[position])
         return instance
 
     def _compile(self, using: str) -> _Compiled:
@@ -162,6 +165,7 @@ class PreparedQuery:
                 columns=columns,
                 attnames=[column.target.attname for column, _, _ in select[columns]],
                 populators=get_related_populators(klass_info, select, using),
+                annotations=tuple(compiler.annotation_col_map.items()),
             )
             self._compiled[using] = compiled
             return compiled

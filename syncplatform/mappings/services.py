@@ -5,12 +5,16 @@ import threading
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.db.models import Subquery
 from django.utils import timezone
 
 from syncplatform.core.errors import NeedsPerson
 from syncplatform.partners.models import Partner
 
 from .models import CodeMapping, CustomerMapping, LocationMapping, MappingStamp, SkuMapping
+
+READ_NOW = object()
+"""A mapping stamp not given: the cache reads it itself."""
 
 
 class MissingMappings(NeedsPerson):
@@ -63,19 +67,22 @@ def resolve_order_mappings(
     codes: set[tuple[str, str]],
     default_sold_to: str = "",
     on: datetime.date | None = None,
+    stamp: object = READ_NOW,
 ) -> OrderMappings:
     """Translate every code an order needs, from the process's cache or in one round trip.
 
     Codes this process looked up before (found or not) come from memory while
     the mapping stamp is unchanged (``MappingCache``); the others are read in
-    one UNION ALL of the four tables. Raises ``MissingMappings`` listing all
-    gaps at once, so one fix round suffices.
+    one UNION ALL of the four tables. ``stamp`` is the stamp a caller read
+    with its own rows (``stamp_expression``), a round trip less; by default
+    it is read here. Raises ``MissingMappings`` listing all gaps at once, so
+    one fix round suffices.
     """
     on = on or timezone.localdate()
     wanted = [("location", location), ("customer", customer_id)]
     wanted += [("sku", sku) for sku in skus]
     wanted += [("code", f"{code_type}:{code}") for code_type, code in codes]
-    rows = _mapping_cache.rows(channel.pk, wanted, on)
+    rows = _mapping_cache.rows(channel.pk, wanted, on, stamp)
     found = OrderMappings()
     for (table, key), row in rows.items():
         if row is None:
@@ -113,10 +120,12 @@ class MappingCache:
     reading them from memory saves a UNION of four tables per order. Holds
     ``(channel, table, key) -> row`` (``None``: no mapping in force), for one
     stamp and one day (validity is by date). The stamp (``MappingStamp``)
-    is read with one primary-key query per use; any mapping change, by
-    anyone, writes a new stamp in its own database transaction, so the first
-    use after its commit starts afresh. Never a timer. Rows are read after
-    the stamp, so what is kept is never older than the stamp it is kept under.
+    is read with one primary-key query per use, or by the caller with its own
+    rows (``stamp_expression``: the order posting reads it with the order);
+    any mapping change, by anyone, writes a new stamp in its own database
+    transaction, so the first use after its commit starts afresh. Never a
+    timer. Rows are read after the stamp, so what is kept is never older than
+    the stamp it is kept under.
     Threads share the cache; a use keeps the holder it started with, so a
     thread still filling an outdated one cannot put old rows in the new one.
     """
@@ -127,9 +136,16 @@ class MappingCache:
         self._holder: tuple[object, datetime.date, dict] = (object(), datetime.date.min, {})
         self._lock = threading.Lock()
 
-    def rows(self, channel_id: int, wanted: list[tuple[str, str]], on: datetime.date) -> dict:
+    def rows(
+        self,
+        channel_id: int,
+        wanted: list[tuple[str, str]],
+        on: datetime.date,
+        stamp: object = READ_NOW,
+    ) -> dict:
         """``(table, key) -> row or None`` for each wanted key of the channel, on day ``on``."""
-        stamp = current_stamp()
+        if stamp is READ_NOW:
+            stamp = current_stamp()
         with self._lock:
             held_stamp, held_day, held = self._holder
             if held_stamp != stamp or held_day != on or len(held) > self.MAX_ROWS:
@@ -150,6 +166,15 @@ class MappingCache:
 
 
 _mapping_cache = MappingCache()
+
+
+def stamp_expression() -> Subquery:
+    """The mapping stamp as a column of another query: ``.annotate(mapping_stamp=...)``.
+
+    Read in the same statement as the caller's rows, and so not after the
+    mapping rows the cache reads later.
+    """
+    return Subquery(MappingStamp.objects.filter(pk=1).values("stamp")[:1])
 
 
 def current_stamp() -> str | None:

@@ -90,6 +90,20 @@ def test_with_nobody_waiting_a_claim_and_an_outcome_touch_the_gate_in_one_statem
     assert len(gate_statements(admitted)) == 1, gate_statements(admitted)
     assert len(gate_statements(released)) == 1, gate_statements(released)
     assert Breaker.objects.get(key=KEY).version == version  # nobody went the general way
+    # the success and its event ride in the statement that frees the slot
+    (freeing,) = gate_statements(released)
+    assert 'UPDATE "audit_synctransaction"' in freeing
+    assert 'INSERT INTO "audit_transactionevent"' in freeing
+    writes = [q["sql"] for q in released.captured_queries if "INSERT" in q["sql"]]
+    assert writes == [freeing]
+    assert kinds_of_events(done) == SUCCEEDED_ONCE
+
+
+SUCCEEDED_ONCE = [EventKind.RECEIVED, EventKind.ATTEMPT_STARTED, EventKind.ATTEMPT_SUCCEEDED]
+
+
+def kinds_of_events(tx) -> list[str]:
+    return list(state_of(tx).events.order_by("pk").values_list("kind", flat=True))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -137,8 +151,11 @@ def test_a_release_that_waited_for_the_breaker_while_a_posting_queued_hands_it_t
         wait_until_a_session_waits_for_a_lock()
     releaser.join(30)
 
-    # then: it noticed, went the general way and woke the waiter
+    # then: it noticed, went the general way and woke the waiter; its success, written
+    # in the first statement, once
     assert released and released[0].state == TransactionState.SUCCEEDED
+    assert state_of(running).state == TransactionState.SUCCEEDED
+    assert kinds_of_events(running) == SUCCEEDED_ONCE
     assert GateSlot.objects.get(holder_id=newcomer.pk)
     assert published_ids(published)[-1] == newcomer.pk
     assert claim(newcomer.pk).state == TransactionState.PROCESSING
@@ -292,3 +309,4 @@ def test_a_release_that_waited_while_another_went_the_general_way_frees_its_slot
     assert Breaker.objects.get(key=KEY).version == version + 1
     holders = set(GateSlot.objects.exclude(holder_id=None).values_list("holder_id", flat=True))
     assert holders == {first.pk}
+    assert kinds_of_events(second) == SUCCEEDED_ONCE  # the second look wrote it no more

@@ -6,6 +6,7 @@ path on SQLite.
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.db.models.signals import post_save
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
@@ -25,6 +26,19 @@ from syncplatform.partners.models import ChannelConfig, ErpEndpoint, Partner
 CHAIN = PreparedQuery(
     lambda pk: Partner.objects.select_related("channel_config__erp__erp_endpoint").filter(pk=pk)
 )
+
+
+def with_erp_timeout(pk):
+    """A partner with its channel's ERP endpoint's timeout: a subquery read with the row."""
+    endpoint = ErpEndpoint.objects.filter(partner_id=OuterRef("channel_config__erp_id"))
+    return (
+        Partner.objects.select_related("channel_config")
+        .annotate(erp_timeout=Subquery(endpoint.values("timeout_seconds")[:1]))
+        .filter(pk=pk)
+    )
+
+
+WITH_TIMEOUT = PreparedQuery(with_erp_timeout)
 LOCKED = PreparedQuery(
     lambda pk: SyncTransaction.objects.select_for_update(skip_locked=True).filter(pk=pk)
 )
@@ -66,6 +80,17 @@ def test_a_prepared_select_related_gives_the_querysets_instances_and_their_relat
     assert endpoint.max_in_flight == 7
     assert endpoint.password == "s3cret"  # the field's converter (decryption) ran
     assert found._state.adding is False and found._state.db == "default"
+
+
+def test_an_annotation_comes_with_the_instance_as_the_querysets_own(chain):
+    shop, lonely = chain
+    ErpEndpoint.objects.update(timeout_seconds=42)
+
+    found, without = WITH_TIMEOUT.first(shop.pk), WITH_TIMEOUT.first(lonely.pk)
+
+    assert found.erp_timeout == 42 == with_erp_timeout(shop.pk).get().erp_timeout
+    assert found.channel_config.default_sold_to == "OTC-1"
+    assert without.erp_timeout is None  # no channel config, no ERP: the subquery's NULL
 
 
 def test_each_run_takes_its_own_arguments_and_a_missing_row_is_none(chain):

@@ -18,7 +18,9 @@ from syncplatform.mappings.services import (
     MissingMappings,
     current_stamp,
     resolve_order_mappings,
+    stamp_expression,
 )
+from syncplatform.partners.models import Partner
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +56,41 @@ def test_given_nothing_changed_then_the_second_order_reads_only_the_stamp(mapped
     assert found.materials["MUG"] == ErpMaterial("MAT-2", "EA")
     assert len(queries) == 1
     assert "mappings_mappingstamp" in queries[0]["sql"]
+
+
+def test_given_the_stamp_read_with_the_callers_rows_then_an_unchanged_one_reads_nothing(mapped):
+    resolve(mapped)
+    stamp = Partner.objects.annotate(s=stamp_expression()).get(pk=mapped.pk).s
+    assert stamp == current_stamp()
+
+    with CaptureQueriesContext(connection) as queries:
+        found = resolve_order_mappings(
+            mapped,
+            skus={"MUG"},
+            location="STORE-017",
+            customer_id="C-1",
+            codes={("tax", "T1")},
+            on=TODAY,
+            stamp=stamp,
+        )
+
+    assert found.materials["MUG"] == ErpMaterial("MAT-2", "EA")
+    assert queries.captured_queries == []
+
+    # a mapping saved after: the stamp read with the next order's rows is new
+    SkuMapping.objects.filter(channel_sku="MUG").update(erp_material="MAT-9")
+    new_stamp = Partner.objects.annotate(s=stamp_expression()).get(pk=mapped.pk).s
+    assert new_stamp != stamp
+    found = resolve_order_mappings(
+        mapped,
+        skus={"MUG"},
+        location="STORE-017",
+        customer_id="C-1",
+        codes={("tax", "T1")},
+        on=TODAY,
+        stamp=new_stamp,
+    )
+    assert found.materials["MUG"] == ErpMaterial("MAT-9", "EA")
 
 
 def test_given_a_new_sku_then_only_it_is_read(mapped):
