@@ -13,10 +13,11 @@ where each argument goes, the converters and how rows become instances
 (``select_related`` and annotations included). Each later run only executes
 and builds. The instances are the ones the queryset itself would give. It
 relies on Django's compiler internals (``get_converters``, ``klass_info``,
-``get_related_populators``, ``annotation_col_map``); ``tests/core/test_core_prepared.py`` compares
-its results with the queryset's own on PostgreSQL, and the embedded default's
-end-to-end test runs the posting path through it on SQLite, so a Django
-upgrade that changes them fails there first.
+``get_related_populators``, ``annotation_col_map``);
+``tests/core/test_core_prepared.py`` compares its results with the
+queryset's own on PostgreSQL, and the embedded default's end-to-end test runs
+the posting path through it on SQLite, so a Django upgrade that changes them
+fails there first.
 
 ``save_fields`` and ``insert_row`` do the same for writes: the UPDATE of an
 instance's named fields and the INSERT of a new row, each built once per
