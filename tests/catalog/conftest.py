@@ -9,7 +9,7 @@ from syncplatform.catalog.choices import SourceKind
 from syncplatform.catalog.models import CatalogSource
 from syncplatform.partners.models import ChannelConfig
 from tests.catalog.publication_fixtures import shop_channel_config
-from tests.connectors.sandbox_shop.shop_process import running_sandbox_shop
+from tests.connectors.sandbox_shop.shop_process import shop, shop_server  # noqa: F401 - fixtures
 
 
 @pytest.fixture(autouse=True)
@@ -67,21 +67,7 @@ def conda04_file(tmp_path):
     return write
 
 
-@pytest.fixture(scope="module")
-def shop_server(tmp_path_factory):
-    """A sandbox shop per test module (locations WEB-DC and STORE-017)."""
-    log_dir = tmp_path_factory.mktemp("shop")
-    with running_sandbox_shop(log_dir, "--location", "WEB-DC", "--location", "STORE-017") as shop:
-        yield shop
-
-
 @pytest.fixture
-def shop(shop_server):
-    shop_server.reset()
-    return shop_server
-
-
-@pytest.fixture
-def config(channel, erp, shop, published):
+def config(channel, erp, shop, published):  # noqa: F811 - the imported fixture
     """The channel's config pointed at the sandbox shop."""
     return shop_channel_config(channel, erp, shop)

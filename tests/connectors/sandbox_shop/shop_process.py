@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.support.processes import PYTHON, ServerProcess, child_env, free_port
@@ -74,3 +75,18 @@ def running_sandbox_shop(log_dir: Path, *options: str) -> Iterator[SandboxShopPr
         yield SandboxShopProcess(url, TOKEN, process)
     finally:
         process.stop()
+
+
+# Fixtures for any test package's conftest to import: one shop per test module, with
+# the demo's locations WEB-DC and STORE-017, emptied before each test.
+@pytest.fixture(scope="module")
+def shop_server(tmp_path_factory):
+    log_dir = tmp_path_factory.mktemp("sandbox-shop")
+    with running_sandbox_shop(log_dir, "--location", "WEB-DC", "--location", "STORE-017") as shop:
+        yield shop
+
+
+@pytest.fixture
+def shop(shop_server):
+    shop_server.reset()
+    return shop_server
