@@ -16,19 +16,12 @@ from tests.catalog.publication_fixtures import (
     run_publication_chunks,
     shop_channel_config,
 )
-from tests.connectors.sandbox_shop.shop_process import running_sandbox_shop
+from tests.connectors.sandbox_shop.shop_process import shop_server  # noqa: F401 - fixture
 from tests.fulfillment.fulfillment_files import file_846
 
 
-@pytest.fixture(scope="module")
-def shop_server(tmp_path_factory):
-    log_dir = tmp_path_factory.mktemp("availability-shop")
-    with running_sandbox_shop(log_dir, "--location", "WEB-DC", "--location", "STORE-017") as shop:
-        yield shop
-
-
 @pytest.fixture
-def shop(shop_server, channel, erp, mappings):
+def shop(shop_server, channel, erp, mappings):  # noqa: F811 - the imported fixture
     """The sandbox shop, empty, with demo-web's T-shirt published in it (no stock yet)."""
     shop_server.reset()
     shop_channel_config(channel, erp, shop_server)

@@ -36,7 +36,7 @@ def mapped(channel):
     return channel
 
 
-def resolve(channel, skus=frozenset({"MUG"}), on=TODAY):
+def resolve(channel, skus=frozenset({"MUG"}), on=TODAY, **options):
     return resolve_order_mappings(
         channel,
         skus=set(skus),
@@ -44,7 +44,13 @@ def resolve(channel, skus=frozenset({"MUG"}), on=TODAY):
         customer_id="C-1",
         codes={("tax", "T1")},
         on=on,
+        **options,
     )
+
+
+def stamp_read_with(partner: Partner):
+    """The mapping stamp as a query of the caller's own rows reads it (the order posting's)."""
+    return Partner.objects.annotate(stamp=stamp_expression()).get(pk=partner.pk).stamp
 
 
 def test_given_nothing_changed_then_the_second_order_reads_only_the_stamp(mapped):
@@ -60,37 +66,20 @@ def test_given_nothing_changed_then_the_second_order_reads_only_the_stamp(mapped
 
 def test_given_the_stamp_read_with_the_callers_rows_then_an_unchanged_one_reads_nothing(mapped):
     resolve(mapped)
-    stamp = Partner.objects.annotate(s=stamp_expression()).get(pk=mapped.pk).s
+    stamp = stamp_read_with(mapped)
     assert stamp == current_stamp()
 
     with CaptureQueriesContext(connection) as queries:
-        found = resolve_order_mappings(
-            mapped,
-            skus={"MUG"},
-            location="STORE-017",
-            customer_id="C-1",
-            codes={("tax", "T1")},
-            on=TODAY,
-            stamp=stamp,
-        )
+        found = resolve(mapped, stamp=stamp)
 
     assert found.materials["MUG"] == ErpMaterial("MAT-2", "EA")
     assert queries.captured_queries == []
 
     # a mapping saved after: the stamp read with the next order's rows is new
     SkuMapping.objects.filter(channel_sku="MUG").update(erp_material="MAT-9")
-    new_stamp = Partner.objects.annotate(s=stamp_expression()).get(pk=mapped.pk).s
+    new_stamp = stamp_read_with(mapped)
     assert new_stamp != stamp
-    found = resolve_order_mappings(
-        mapped,
-        skus={"MUG"},
-        location="STORE-017",
-        customer_id="C-1",
-        codes={("tax", "T1")},
-        on=TODAY,
-        stamp=new_stamp,
-    )
-    assert found.materials["MUG"] == ErpMaterial("MAT-9", "EA")
+    assert resolve(mapped, stamp=new_stamp).materials["MUG"] == ErpMaterial("MAT-9", "EA")
 
 
 def test_given_a_new_sku_then_only_it_is_read(mapped):
