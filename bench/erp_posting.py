@@ -250,12 +250,15 @@ class RatioBound:
 
     def most(self, without_postgres: bool = False) -> float:
         """Orders/s with every core busy and no platform Python at all."""
-        return self.cores * 1000 / (self.outside_ms - (self.postgres_ms if without_postgres else 0))
+        return self.cores * 1000 / self._outside(without_postgres)
 
     def budget_ms(self, without_postgres: bool = False) -> float:
         """The platform's Python per order that the target's ratio leaves."""
         spare = self.cores * 1000 / (TARGET_RATIO * self.ceiling_rate)
-        return spare - (self.outside_ms - (self.postgres_ms if without_postgres else 0))
+        return spare - self._outside(without_postgres)
+
+    def _outside(self, without_postgres: bool) -> float:
+        return self.outside_ms - (self.postgres_ms if without_postgres else 0)
 
 
 def ratio_bound(

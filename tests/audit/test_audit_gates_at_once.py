@@ -29,6 +29,11 @@ from tests.audit.test_audit_gates import (  # noqa: F401 - fixtures
 )
 
 GATE_TABLES = ("audit_breaker", "audit_gateslot", "audit_gatewaiter")
+SUCCEEDED_ONCE = [EventKind.RECEIVED, EventKind.ATTEMPT_STARTED, EventKind.ATTEMPT_SUCCEEDED]
+
+
+def kinds_of_events(tx) -> list[str]:
+    return list(state_of(tx).events.order_by("pk").values_list("kind", flat=True))
 
 
 def gate_statements(queries) -> list[str]:
@@ -97,13 +102,6 @@ def test_with_nobody_waiting_a_claim_and_an_outcome_touch_the_gate_in_one_statem
     writes = [q["sql"] for q in released.captured_queries if "INSERT" in q["sql"]]
     assert writes == [freeing]
     assert kinds_of_events(done) == SUCCEEDED_ONCE
-
-
-SUCCEEDED_ONCE = [EventKind.RECEIVED, EventKind.ATTEMPT_STARTED, EventKind.ATTEMPT_SUCCEEDED]
-
-
-def kinds_of_events(tx) -> list[str]:
-    return list(state_of(tx).events.order_by("pk").values_list("kind", flat=True))
 
 
 @pytest.mark.django_db(transaction=True)
